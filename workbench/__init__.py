@@ -1,0 +1,3 @@
+"""isop-workbench: forensic workbench for online-piracy investigations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,54 @@
+# isop-workbench — `make demo` and `make test` work on a fresh clone of a Debian machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEBIAN_TOOLS := sleuthkit:fls ewf-tools:ewfacquire e2fsprogs:mkfs.ext4 dosfstools:mkfs.vfat mtools:mcopy \
+	ntfs-3g:mkntfs qemu-utils:qemu-img gdisk:sgdisk fdisk:sfdisk libmagic1:/usr/lib/x86_64-linux-gnu/libmagic.so.1 \
+	yara:yara poppler-utils:pdftoppm chromium:chromium xfsprogs:mkfs.xfs
+DEMO_DIR ?= demo-out
+
+.PHONY: all deps venv demo test lint pytest bench clean
+
+all: test
+
+# Debian packages the workbench and its tests need, installed only when missing.
+deps:
+	@missing=""; for pair in $(DEBIAN_TOOLS); do pkg=$${pair%%:*}; tool=$${pair#*:}; \
+	  if [ "$${tool#/}" != "$$tool" ]; then [ -e "$$tool" ] || missing="$$missing $$pkg"; \
+	  else command -v $$tool >/dev/null 2>&1 || [ -x /usr/sbin/$$tool ] || [ -x /sbin/$$tool ] || missing="$$missing $$pkg"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+venv: deps $(STAMP)
+
+demo: venv
+	$(BIN)/workbench demo $(DEMO_DIR)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy workbench parsers plugins reports
+	$(BIN)/lint-imports
+
+pytest: venv
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+
+test: lint pytest
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,62 @@
+"""Shared test helpers: run the CLI, make cases, prove evidence is never written."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from workbench.cli import main
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of one file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fingerprint(paths: Iterable[Path]) -> dict[str, str]:
+    """SHA-256 of every file under the given files/directories (evidence before/after a command)."""
+    out: dict[str, str] = {}
+    for root in paths:
+        if root.is_dir():
+            for dirpath, _dirs, files in os.walk(root):
+                for name in files:
+                    full = Path(dirpath) / name
+                    if full.is_file() and not full.is_symlink():
+                        out[str(full)] = sha256_of(full)
+        elif root.exists():
+            out[str(root)] = sha256_of(root)
+    return out
+
+
+RunCli = Callable[..., Result]
+
+
+@pytest.fixture
+def cli() -> RunCli:
+    """Run the workbench CLI in-process: cli("case", "init", ...); pass expect=N for the exit code."""
+
+    def run(*args: str | Path, expect: int | None = 0, env: dict[str, str] | None = None) -> Result:
+        result = CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+        if expect is not None:
+            assert result.exit_code == expect, f"exit {result.exit_code}, wanted {expect}:\n{result.output}"
+        return result
+
+    return run
+
+
+@pytest.fixture
+def new_case(tmp_path: Path, cli: RunCli) -> Path:
+    """A freshly initialised case directory."""
+    case_dir = tmp_path / "case"
+    cli("case", "init", case_dir, "--number", "2026-ISOP-001", "--title", "Operation Test", "--examiner",
+        "A. Examiner", "--agency", "Test Agency", "--timezone", "Europe/Lisbon")
+    return case_dir

@@ -1,0 +1,365 @@
+"""The processing run: list every file, cut the work into batches, run them on an executor, commit.
+
+Only this coordinator writes the case store. Each finished batch is committed together with its
+checkpoint and its ``process.batch`` custody event in one transaction, so a run killed at any
+point and started again with the same parameters resumes where it stopped: batches already
+committed are skipped, the others are done once. File and artefact ids are deterministic, so the
+resumed store equals an uninterrupted one.
+
+Executors: local worker processes (``concurrent.futures.ProcessPoolExecutor``) or a Dask cluster
+(``distributed.Client(...).get_executor()``); both are ``concurrent.futures.Executor``s and go
+through the same code path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench import custody
+from workbench.registry import load_registry
+from workbench.sources import ContainerInfo, EvidenceRef, FileEntry, Source
+from workbench.store import Case
+from workbench.versions import library_versions
+from workbench.worker import BatchResult, BatchTask, ScanOptions, run_batch
+
+BATCH_FILES = 400
+BATCH_BYTES = 192 << 20
+
+
+class PipelineError(Exception):
+    """A run that cannot start (bad parameters, unknown exhibit …). One line."""
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    """Parameters of ``workbench process``."""
+
+    exhibits: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()  # empty: the shipped packs
+    use_rules: bool = True
+    engine: str = "auto"
+    plugins: tuple[str, ...] | None = None
+    workers: int = 0  # 0: one per core
+    scheduler: str | None = None
+    include_deleted: bool = True
+    max_scan_bytes: int = 64 << 20
+    yara_timeout: int = 60
+
+    def identity(self) -> dict[str, Any]:
+        """The parameters that define the result (not how many workers computed it)."""
+        return {
+            "exhibits": list(self.exhibits), "rules": list(self.rules) if self.use_rules else None,
+            "engine": self.engine,
+            "plugins": list(self.plugins) if self.plugins is not None else None,
+            "include_deleted": self.include_deleted, "max_scan_bytes": self.max_scan_bytes,
+        }
+
+
+@dataclass
+class RunSummary:
+    """What a run did, printed at the end and stored with the run."""
+
+    run_id: str
+    resumed: bool = False
+    files: int = 0
+    bytes: int = 0
+    hits: int = 0
+    artefacts: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+    batches: int = 0
+    skipped_batches: int = 0
+    wall_seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "run_id": self.run_id, "resumed": self.resumed, "files": self.files, "bytes": self.bytes,
+            "hits": self.hits, "artefacts": dict(sorted(self.artefacts.items())), "errors": self.errors,
+            "batches": self.batches, "skipped_batches": self.skipped_batches,
+            "wall_seconds": round(self.wall_seconds, 3), "problems": self.problems,
+        }
+
+
+def default_rule_paths() -> tuple[str, ...]:
+    """The rule packs shipped with the workbench."""
+    import workbench.rules
+
+    root = Path(workbench.rules.__file__).parent
+    return tuple(sorted(str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))))
+
+
+def evidence_ref(item: dict[str, Any]) -> EvidenceRef:
+    """An EvidenceRef from a stored evidence row."""
+    info = ContainerInfo(format=item["format"], paths=tuple(item["paths"]), media_size=item["size"],
+                         stored_hashes=item["stored_hashes"], details=item["details"])
+    return EvidenceRef(item["exhibit"], info, item.get("password"), item.get("recovery_key"))
+
+
+def batches(entries: Iterator[FileEntry]) -> Iterator[tuple[FileEntry, ...]]:
+    """Cut a listing into batches of at most BATCH_FILES files or BATCH_BYTES bytes."""
+    current: list[FileEntry] = []
+    size = 0
+    for entry in entries:
+        current.append(entry)
+        size += entry.size if entry.type == "file" else 0
+        if len(current) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield tuple(current)
+            current, size = [], 0
+    if current:
+        yield tuple(current)
+
+
+@contextmanager
+def make_executor(options: ProcessOptions) -> Iterator[tuple[Executor, int]]:
+    """The executor for this run and how many tasks to keep in flight."""
+    if options.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise PipelineError("--scheduler needs dask.distributed installed") from None
+        try:
+            client = Client(options.scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise PipelineError(f"--scheduler {options.scheduler}: cannot connect ({exc})") from None
+        try:
+            workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+            yield client.get_executor(pure=False, retries=3), workers * 2
+        finally:
+            client.close()
+        return
+    workers = options.workers or os.cpu_count() or 1
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool, workers * 2
+
+
+def run_process(case: Case, options: ProcessOptions, progress: Callable[[int, int], None] | None = None) -> RunSummary:
+    """Process the case's evidence; resume an unfinished run with the same parameters."""
+    started = time.monotonic()
+    registry = load_registry()
+    plugin_names = tuple(p.name for p in registry.select(options.plugins))
+    items = case.evidence()
+    if not items:
+        raise PipelineError(f"{case.path}: the case has no evidence items")
+    known = {i["exhibit"] for i in items}
+    unknown = [e for e in options.exhibits if e not in known]
+    if unknown:
+        raise PipelineError(f"unknown exhibit(s): {', '.join(unknown)}")
+    chosen = [i for i in items if not options.exhibits or i["exhibit"] in options.exhibits]
+
+    # Rules are compiled (and refused, naming file and line) before any evidence is touched.
+    rule_paths = (options.rules or default_rule_paths()) if options.use_rules else ()
+    ruleset = None
+    if rule_paths:
+        from workbench.yara_engine import load_rules
+
+        ruleset = load_rules(rule_paths, engine=options.engine)
+    scan = ScanOptions(
+        rules_blob=ruleset.to_bytes() if ruleset else None, plugins=plugin_names,
+        max_scan_bytes=options.max_scan_bytes, yara_timeout=options.yara_timeout,
+    )
+    params_key = hashlib.sha256(custody.canonical_json(options.identity()).encode()).hexdigest()
+    run_id, resumed = _start_or_resume(case, options, params_key, ruleset, registry, plugin_names)
+    summary = RunSummary(run_id, resumed=resumed)
+    done = {(r[0], r[1]) for r in case.conn.execute("SELECT exhibit, batch FROM batches WHERE run_id = ?", (run_id,))}
+
+    with make_executor(options) as (executor, in_flight):
+        for item in chosen:
+            ref = evidence_ref(item)
+            with Source(ref) as source:
+                listing = (e for e in source.walk(include_deleted=options.include_deleted))
+                tasks = (
+                    BatchTask(run_id, item["exhibit"], n, ref, entries, scan)
+                    for n, entries in enumerate(batches(listing))
+                )
+                _drain(case, executor, in_flight, tasks, done, summary, progress)
+                problems = [f"{item['exhibit']} / {' / '.join(p.layers)}: {p.reason}" for p in source.problems]
+                layers = source.layers()
+            summary.problems += problems
+            _store_layers(case, item["exhibit"], layers, problems)
+
+    _correlate(case, registry, plugin_names, run_id, summary)
+    summary.wall_seconds = time.monotonic() - started
+    _finish(case, run_id, summary)
+    return summary
+
+
+def _start_or_resume(
+    case: Case, options: ProcessOptions, params_key: str, ruleset: Any, registry: Any, plugin_names: tuple[str, ...]
+) -> tuple[str, bool]:
+    row = case.conn.execute(
+        "SELECT id FROM runs WHERE status = 'running' AND json_extract(params, '$.key') = ? ORDER BY started DESC",
+        (params_key,),
+    ).fetchone()
+    if row:
+        case.log("process.resume", {"run_id": row[0]})
+        return row[0], True
+    run_id = "run-" + custody.utc_now().replace(":", "").replace("-", "").replace(".", "")
+    params = {**options.identity(), "workers": options.workers, "scheduler": options.scheduler, "key": params_key}
+    environment = {
+        "versions": library_versions(),
+        "rule_files": [{"path": f.path, "pack": f.pack, "sha256": f.sha256} for f in ruleset.files] if ruleset else [],
+        "engines": ruleset.pack_engines if ruleset else {},
+        "engine_versions": ruleset.engine_versions if ruleset else {},
+        "engine_warnings": list(ruleset.warnings) if ruleset else [],
+        "plugins": [{"name": p.name, "version": p.version} for p in registry.select(plugin_names)],
+    }
+
+    def insert(conn: Any) -> None:
+        conn.execute(
+            "INSERT INTO runs(id, started, status, params, environment) VALUES (?,?,?,?,?)",
+            (run_id, custody.utc_now(), "running", json.dumps(params), json.dumps(environment)),
+        )
+
+    case.log("process.start", {"run_id": run_id, "parameters": params, **environment}, apply=insert)
+    return run_id, False
+
+
+def _drain(
+    case: Case, executor: Executor, in_flight: int, tasks: Iterator[BatchTask], done: set[tuple[str, int]],
+    summary: RunSummary, progress: Callable[[int, int], None] | None,
+) -> None:
+    """Submit batches with a bounded number in flight; commit each as it completes."""
+    pending: set[Future[BatchResult]] = set()
+    for task in tasks:
+        if (task.exhibit, task.batch) in done:
+            summary.skipped_batches += 1
+            continue
+        pending.add(executor.submit(run_batch, task))
+        if len(pending) >= in_flight:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                _commit(case, future.result(), summary, progress)
+    while pending:
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            _commit(case, future.result(), summary, progress)
+
+
+def _commit(case: Case, result: BatchResult, summary: RunSummary, progress: Callable[[int, int], None] | None) -> None:
+    """Write one batch and its checkpoint and custody event in one transaction."""
+    kinds = Counter(a.kind for a in result.artefacts)
+    digest = hashlib.sha256()
+    for f in result.files:
+        digest.update(f"{f['id']}{f['sha256']}".encode())
+    for a in result.artefacts:
+        digest.update(a.id.encode())
+
+    def write(conn: Any) -> None:
+        file_ids = [f["id"] for f in result.files]
+        for fid in file_ids:
+            conn.execute("DELETE FROM yara_hits WHERE file_id = ?", (fid,))
+            conn.execute("DELETE FROM artefacts WHERE file_id = ?", (fid,))
+        conn.executemany(
+            "INSERT OR REPLACE INTO files(id, exhibit, location, layers, path, address, inode, type, size, allocated,"
+            " mtime, atime, ctime, btime, md5, sha1, sha256, mime, magic, scan, run_id)"
+            " VALUES (:id,:exhibit,:location,:layers,:path,:address,:inode,:type,:size,:allocated,:mtime,:atime,"
+            ":ctime,:btime,:md5,:sha1,:sha256,:mime,:magic,:scan,:run_id)",
+            [{**f, "layers": json.dumps(f["layers"]), "scan": json.dumps(f["scan"]) if f["scan"] else None}
+             for f in result.files],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO yara_hits(file_id, rule, namespace, tags, meta, strings, capped)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [(fid, m.rule, m.namespace, json.dumps(list(m.tags)), json.dumps(m.meta, sort_keys=True, default=str),
+              json.dumps([[i, o, b.hex()] for i, o, b in m.strings]), int(m.capped)) for fid, m in result.hits],
+        )
+        case.insert_artefacts(result.artefacts, result.exhibit, result.run_id)
+        conn.executemany(
+            "INSERT INTO errors(run_id, exhibit, file_id, location, stage, plugin, error)"
+            " VALUES (:run_id,:exhibit,:file_id,:location,:stage,:plugin,:error)",
+            result.errors,
+        )
+        conn.execute(
+            "INSERT INTO batches(run_id, exhibit, batch, files, finished) VALUES (?,?,?,?,?)",
+            (result.run_id, result.exhibit, result.batch, len(result.files), custody.utc_now()),
+        )
+
+    case.log(
+        "process.batch",
+        {"run_id": result.run_id, "exhibit": result.exhibit, "batch": result.batch, "files": len(result.files),
+         "bytes": result.bytes_read, "hits": len(result.hits), "artefacts": dict(sorted(kinds.items())),
+         "errors": len(result.errors), "digest": digest.hexdigest()},
+        apply=write,
+    )
+    summary.batches += 1
+    summary.files += sum(1 for f in result.files if f["type"] == "file")
+    summary.bytes += result.bytes_read
+    summary.hits += len(result.hits)
+    summary.artefacts.update(kinds)
+    summary.errors += len(result.errors)
+    if progress:
+        progress(len(result.files), result.bytes_read)
+
+
+def _store_layers(case: Case, exhibit: str, layers: Any, problems: list[str]) -> None:
+    from dataclasses import asdict
+
+    tree = asdict(layers) if layers is not None else None
+    with case.transaction() as conn:
+        conn.execute("UPDATE evidence SET layers = ?, problems = ? WHERE exhibit = ?",
+                     (json.dumps(tree, default=str), json.dumps(problems), exhibit))
+
+
+def _correlate(case: Case, registry: Any, plugin_names: tuple[str, ...], run_id: str, summary: RunSummary) -> None:
+    """Run each plugin's case-level hook; its previous case-level artefacts are replaced atomically."""
+    kinds = registry.kinds
+    for cls in registry.select(plugin_names):
+        plugin = cls()
+        try:
+            produced = list(plugin.correlate(case))
+        except Exception as exc:
+            summary.errors += 1
+            with case.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO errors(run_id, stage, plugin, error) VALUES (?,?,?,?)",
+                    (run_id, "correlate", cls.name, f"{type(exc).__name__}: {exc}"),
+                )
+            continue
+        for artefact in produced:
+            artefact.plugin, artefact.plugin_version = cls.name, cls.version
+            artefact.id = artefact.identity(kinds, "case")
+        counts = Counter(a.kind for a in produced)
+
+        def write(conn: Any, produced: list[Any] = produced, name: str = cls.name) -> None:
+            conn.execute("DELETE FROM artefacts WHERE file_id IS NULL AND plugin = ?", (name,))
+            case.insert_artefacts(produced, None, run_id)
+
+        case.log("process.correlate", {"run_id": run_id, "plugin": cls.name, "version": cls.version,
+                                       "artefacts": dict(sorted(counts.items()))}, apply=write)
+        summary.artefacts.update(counts)
+
+
+def _finish(case: Case, run_id: str, summary: RunSummary) -> None:
+    totals = case.conn.execute(
+        "SELECT count(*), coalesce(sum(size), 0) FROM files WHERE run_id = ? AND type = 'file'", (run_id,)
+    ).fetchone()
+    hits = case.conn.execute(
+        "SELECT count(*) FROM yara_hits h JOIN files f ON f.id = h.file_id WHERE f.run_id = ?", (run_id,)
+    ).fetchone()[0]
+    counts = dict(case.conn.execute(
+        "SELECT kind, count(*) FROM artefacts WHERE run_id = ? GROUP BY kind ORDER BY kind", (run_id,)
+    ).fetchall())
+    errors = case.conn.execute("SELECT count(*) FROM errors WHERE run_id = ?", (run_id,)).fetchone()[0]
+    final = {**summary.as_dict(), "files": totals[0], "bytes": totals[1], "hits": hits, "artefacts": counts,
+             "errors": errors}
+    summary.files, summary.bytes, summary.hits, summary.errors = totals[0], totals[1], hits, errors
+    summary.artefacts = Counter(counts)
+
+    def update(conn: Any) -> None:
+        conn.execute("UPDATE runs SET finished = ?, status = 'finished', summary = ? WHERE id = ?",
+                     (custody.utc_now(), json.dumps(final), run_id))
+
+    case.log("process.finish", final, apply=update)

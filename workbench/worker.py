@@ -1,0 +1,304 @@
+"""What a worker does with one batch of files: one read per file for hashes, type and YARA; then plugins.
+
+Runs in worker processes (local or Dask), so everything here is picklable in and out, and the
+worker opens the evidence itself. Nothing here writes the case store: results go back to the
+coordinator, which commits each batch with its checkpoint.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, BinaryIO
+
+from workbench.artefacts import Artefact
+from workbench.plugin_api import FileView, Plugin, YaraMatch
+from workbench.registry import load_registry
+from workbench.sources import EvidenceRef, FileEntry, Source, SourceError
+
+READ_CHUNK = 1 << 20
+MAGIC_BYTES = 8192  # libmagic's answer for our types is the same on 8 KiB as on 64 KiB (bench/magic_flags)
+WINDOW_OVERLAP = 1 << 20
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Per-run settings the workers need."""
+
+    rules_blob: bytes | None  # compiled Ruleset.to_bytes(), None for no YARA
+    plugins: tuple[str, ...]
+    max_scan_bytes: int
+    yara_timeout: int
+    max_strings_per_rule: int = 20
+
+
+@dataclass(frozen=True)
+class BatchTask:
+    """One batch: which files of which evidence item."""
+
+    run_id: str
+    exhibit: str
+    batch: int
+    ref: EvidenceRef
+    entries: tuple[FileEntry, ...]
+    options: ScanOptions
+
+
+@dataclass
+class BatchResult:
+    """Everything a batch produced, for the coordinator to commit in one transaction."""
+
+    run_id: str
+    exhibit: str
+    batch: int
+    files: list[dict[str, Any]] = field(default_factory=list)
+    hits: list[tuple[str, YaraMatch]] = field(default_factory=list)
+    artefacts: list[Artefact] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    bytes_read: int = 0
+
+
+def file_id(exhibit: str, address: str) -> str:
+    """Deterministic id of a file record."""
+    return hashlib.sha256(f"{exhibit}\0{address}".encode()).hexdigest()[:32]
+
+
+# ----- per-process caches ----------------------------------------------------------------------
+
+_sources: dict[str, Source] = {}
+
+
+def _source(ref: EvidenceRef) -> Source:
+    key = f"{ref.exhibit}\0{'|'.join(ref.info.paths)}"
+    if key not in _sources:
+        _sources[key] = Source(ref)
+    return _sources[key]
+
+
+@cache
+def _ruleset(blob: bytes) -> Any:
+    from workbench.yara_engine import Ruleset
+
+    return Ruleset.from_bytes(blob)
+
+
+@cache
+def _magic() -> tuple[Any, Any]:
+    import magic
+
+    return magic.Magic(mime=True), magic.Magic()
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A plugin with its triggers compiled for fast matching."""
+
+    plugin: Plugin
+    globs: re.Pattern[str] | None
+    mimes: re.Pattern[str] | None
+    rules: re.Pattern[str] | None
+    tags: frozenset[str]
+
+    def fires(self, path: str, mime: str, yara: tuple[YaraMatch, ...]) -> bool:
+        """True when any trigger of the plugin matches this file."""
+        if self.globs and self.globs.match(path):
+            return True
+        if self.mimes and mime and self.mimes.match(mime):
+            return True
+        if yara and self.rules and any(self.rules.match(m.rule) for m in yara):
+            return True
+        return bool(yara and self.tags and any(self.tags.intersection(m.tags) for m in yara))
+
+
+def _compile(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    patterns = list(patterns)
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
+@cache
+def _triggers(names: tuple[str, ...]) -> tuple[Trigger, ...]:
+    registry = load_registry()
+    return tuple(
+        Trigger(cls(), _compile(cls.globs), _compile(cls.mime_types), _compile(cls.yara_rules), frozenset(cls.yara_tags))
+        for cls in registry.select(names)
+    )
+
+
+# ----- the batch -------------------------------------------------------------------------------
+
+
+def run_batch(task: BatchTask) -> BatchResult:
+    """Process one batch of files; never raises for one bad file (it is recorded instead)."""
+    result = BatchResult(task.run_id, task.exhibit, task.batch)
+    source = _source(task.ref)
+    rules = _ruleset(task.options.rules_blob) if task.options.rules_blob else None
+    triggers = _triggers(task.options.plugins)
+    kinds = load_registry().kinds
+    for entry in task.entries:
+        fid = file_id(task.exhibit, entry.address)
+        record = _file_record(entry, fid, task.run_id)
+        result.files.append(record)
+        if entry.type != "file":
+            continue
+        try:
+            data, yara, scan_note, read = _read_once(source, entry, record, rules, task.options)
+        except (SourceError, OSError) as exc:
+            record["scan"] = {"error": str(exc)}
+            result.errors.append(_error(task, entry, fid, "read", None, str(exc)))
+            continue
+        except Exception as exc:  # a scan engine failure (timeout …) must not stop the batch
+            record["scan"] = {"error": f"{type(exc).__name__}: {exc}"}
+            result.errors.append(_error(task, entry, fid, "scan", None, f"{type(exc).__name__}: {exc}"))
+            continue
+        result.bytes_read += read
+        record["scan"] = scan_note
+        result.hits += [(fid, m) for m in yara]
+        view = FileView(
+            exhibit=task.exhibit, location=entry.location, path=entry.path, size=entry.size,
+            mime=record["mime"] or "", magic=record["magic"] or "", yara=tuple(yara), mtime=entry.mtime,
+            deleted=not entry.allocated, sha256=record["sha256"] or "",
+            opener=_opener(source, entry.address), sibling_opener=_sibling_opener(source, entry), _data=data,
+        )
+        for trigger in triggers:
+            if not trigger.fires(entry.path, view.mime, view.yara):
+                continue
+            plugin = trigger.plugin
+            try:
+                inline = data if data is not None and entry.size <= plugin.inline_limit else None
+                for artefact in plugin.extract(view, inline):
+                    artefact.file_id = fid
+                    artefact.plugin, artefact.plugin_version = plugin.name, plugin.version
+                    artefact.id = artefact.identity(kinds, fid)
+                    result.artefacts.append(artefact)
+            except Exception as exc:
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                message = f"{type(exc).__name__}: {exc} (at {where.name}:{where.lineno})"
+                result.errors.append(_error(task, entry, fid, "plugin", plugin.name, message))
+    return result
+
+
+def _error(task: BatchTask, entry: FileEntry, fid: str, stage: str, plugin: str | None, error: str) -> dict[str, Any]:
+    return {"run_id": task.run_id, "exhibit": task.exhibit, "file_id": fid, "location": entry.location,
+            "stage": stage, "plugin": plugin, "error": error}
+
+
+def _file_record(entry: FileEntry, fid: str, run_id: str) -> dict[str, Any]:
+    return {
+        "id": fid, "exhibit": entry.exhibit, "location": entry.location, "layers": list(entry.layers),
+        "path": entry.path, "address": entry.address, "inode": entry.inode, "type": entry.type,
+        "size": entry.size, "allocated": int(entry.allocated), "mtime": entry.mtime, "atime": entry.atime,
+        "ctime": entry.ctime, "btime": entry.btime, "md5": None, "sha1": None, "sha256": None,
+        "mime": None, "magic": None, "scan": None, "run_id": run_id,
+    }
+
+
+def _opener(source: Source, address: str) -> Callable[[], BinaryIO]:
+    return lambda: source.open(address)
+
+
+def _sibling_opener(source: Source, entry: FileEntry) -> Callable[[str], BinaryIO | None]:
+    parent = entry.location.rsplit("/", 1)[0]
+
+    def open_sibling(name: str) -> BinaryIO | None:
+        try:
+            sibling = source.lookup(f"{parent}/{name}")
+        except SourceError:
+            return None
+        return source.open(sibling.address) if sibling.type == "file" else None
+
+    return open_sibling
+
+
+def _read_once(
+    source: Source, entry: FileEntry, record: dict[str, Any], rules: Any, options: ScanOptions
+) -> tuple[bytes | None, list[YaraMatch], dict[str, Any], int]:
+    """Read the file once: hashes, type from its head, YARA over it (in windows past max_scan_bytes)."""
+    md5, sha1, sha256 = hashlib.md5(), hashlib.sha1(), hashlib.sha256()
+    keep_whole = entry.size <= options.max_scan_bytes
+    parts: list[bytes] = []
+    window = bytearray()
+    window_base = 0
+    windows: list[list[YaraMatch]] = []
+    head = b""
+    read = 0
+    stream = source.open(entry.address)
+    while True:
+        chunk = stream.read(READ_CHUNK)
+        if not chunk:
+            break
+        read += len(chunk)
+        md5.update(chunk)
+        sha1.update(chunk)
+        sha256.update(chunk)
+        if len(head) < MAGIC_BYTES:
+            head += chunk[: MAGIC_BYTES - len(head)]
+        if keep_whole:
+            parts.append(chunk)
+            continue
+        window += chunk
+        if len(window) >= options.max_scan_bytes and rules is not None:
+            windows.append(_shift(_scan(rules, bytes(window), options), window_base))
+            keep = min(WINDOW_OVERLAP, len(window))
+            window_base += len(window) - keep
+            del window[: len(window) - keep]
+    data = b"".join(parts) if keep_whole else None
+    record["md5"], record["sha1"], record["sha256"] = md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest()
+    mime_magic, desc_magic = _magic()
+    record["mime"] = mime_magic.from_buffer(head) if head else "application/x-empty"
+    record["magic"] = desc_magic.from_buffer(head) if head else "empty"
+    note: dict[str, Any] = {"bytes_read": read}
+    if read != entry.size:
+        note["size_mismatch"] = f"listed size {entry.size}, read {read}"
+    matches: list[YaraMatch] = []
+    if rules is not None:
+        if keep_whole:
+            matches = _scan(rules, data or b"", options)
+        else:
+            if window:
+                windows.append(_shift(_scan(rules, bytes(window), options), window_base))
+            matches = _merge(windows, options.max_strings_per_rule)
+            note["scan_windows"] = (
+                f"scanned in windows of {options.max_scan_bytes} bytes overlapping by {WINDOW_OVERLAP} bytes"
+            )
+    return data, matches, note, read
+
+
+def _scan(rules: Any, data: bytes, options: ScanOptions) -> list[YaraMatch]:
+    result: list[YaraMatch] = rules.scan(
+        data, timeout=options.yara_timeout, max_strings_per_rule=options.max_strings_per_rule
+    )
+    return result
+
+
+def _shift(matches: list[YaraMatch], base: int) -> list[YaraMatch]:
+    if not base:
+        return matches
+    return [
+        YaraMatch(m.rule, m.namespace, m.tags, m.meta, tuple((i, o + base, b) for i, o, b in m.strings), m.capped)
+        for m in matches
+    ]
+
+
+def _merge(windows: list[list[YaraMatch]], cap: int) -> list[YaraMatch]:
+    """One match per rule over all windows; strings de-duplicated by (identifier, offset)."""
+    merged: dict[tuple[str, str], YaraMatch] = {}
+    for matches in windows:
+        for m in matches:
+            key = (m.namespace, m.rule)
+            if key not in merged:
+                merged[key] = m
+                continue
+            old = merged[key]
+            strings = sorted(set(old.strings) | set(m.strings), key=lambda s: (s[1], s[0]))
+            merged[key] = YaraMatch(
+                m.rule, m.namespace, m.tags, m.meta, tuple(strings[:cap]),
+                old.capped or m.capped or len(strings) > cap,
+            )
+    return sorted(merged.values(), key=lambda m: (m.namespace, m.rule))

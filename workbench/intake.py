@@ -1,7 +1,6 @@
 """Evidence intake and verification: detect the container, hash its media in one pass, record it.
 
-The media content is hashed with MD5, SHA-1 and SHA-256 in one read pass: while one chunk is read,
-three threads hash the previous one (hashlib releases the GIL on large buffers). For E01 that is
+The media content is hashed with MD5, SHA-1 and SHA-256 in one read pass (workbench.hashing). For E01 that is
 the decoded media data, checked against the hashes stored in the E01 header. For a directory it is
 a manifest: the sorted list of (relative path, size, SHA-256), whose own hashes stand for the tree.
 """
@@ -12,20 +11,14 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from workbench import custody
+from workbench.hashing import ALGORITHMS, CHUNK, Progress, hash_stream
 from workbench.sources import ContainerInfo, SourceError, detect, open_media
 from workbench.store import Case, CaseError
-
-CHUNK = 8 * 1024 * 1024
-ALGORITHMS = ("md5", "sha1", "sha256")
-
-Progress = Callable[[int], None]
 
 
 class IntakeError(Exception):
@@ -56,23 +49,6 @@ class IntakeResult:
     def ok(self) -> bool:
         """True when every comparison matched."""
         return all(c["ok"] for c in self.checks)
-
-
-def hash_stream(stream: BinaryIO, progress: Progress | None = None) -> dict[str, str]:
-    """MD5, SHA-1 and SHA-256 of a stream in one read pass, hashing in parallel threads."""
-    hashers = {name: hashlib.new(name) for name in ALGORITHMS}
-    with ThreadPoolExecutor(len(hashers)) as pool:
-        pending: list[Any] = []
-        while True:
-            chunk = stream.read(CHUNK)
-            for job in pending:
-                job.result()
-            if not chunk:
-                break
-            pending = [pool.submit(h.update, chunk) for h in hashers.values()]
-            if progress:
-                progress(len(chunk))
-    return {name: h.hexdigest() for name, h in hashers.items()}
 
 
 def directory_manifest(root: Path, progress: Progress | None = None) -> list[list[Any]]:

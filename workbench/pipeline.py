@@ -55,6 +55,7 @@ class ProcessOptions:
     include_deleted: bool = True
     max_scan_bytes: int = 64 << 20
     yara_timeout: int = 60
+    batch_files: int = BATCH_FILES
 
     def identity(self) -> dict[str, Any]:
         """The parameters that define the result (not how many workers computed it)."""
@@ -63,6 +64,7 @@ class ProcessOptions:
             "engine": self.engine,
             "plugins": list(self.plugins) if self.plugins is not None else None,
             "include_deleted": self.include_deleted, "max_scan_bytes": self.max_scan_bytes,
+            "batch_files": self.batch_files,
         }
 
 
@@ -107,14 +109,14 @@ def evidence_ref(item: dict[str, Any]) -> EvidenceRef:
     return EvidenceRef(item["exhibit"], info, item.get("password"), item.get("recovery_key"))
 
 
-def batches(entries: Iterator[FileEntry]) -> Iterator[tuple[FileEntry, ...]]:
-    """Cut a listing into batches of at most BATCH_FILES files or BATCH_BYTES bytes."""
+def batches(entries: Iterator[FileEntry], max_files: int = BATCH_FILES) -> Iterator[tuple[FileEntry, ...]]:
+    """Cut a listing into batches of at most ``max_files`` entries or BATCH_BYTES bytes."""
     current: list[FileEntry] = []
     size = 0
     for entry in entries:
         current.append(entry)
         size += entry.size if entry.type == "file" else 0
-        if len(current) >= BATCH_FILES or size >= BATCH_BYTES:
+        if len(current) >= max_files or size >= BATCH_BYTES:
             yield tuple(current)
             current, size = [], 0
     if current:
@@ -182,7 +184,7 @@ def run_process(case: Case, options: ProcessOptions, progress: Callable[[int, in
                 listing = (e for e in source.walk(include_deleted=options.include_deleted))
                 tasks = (
                     BatchTask(run_id, item["exhibit"], n, ref, entries, scan)
-                    for n, entries in enumerate(batches(listing))
+                    for n, entries in enumerate(batches(listing, options.batch_files))
                 )
                 _drain(case, executor, in_flight, tasks, done, summary, progress)
                 problems = [f"{item['exhibit']} / {' / '.join(p.layers)}: {p.reason}" for p in source.problems]

@@ -204,11 +204,11 @@ def _opener(source: Source, address: str) -> Callable[[], BinaryIO]:
 
 
 def _sibling_opener(source: Source, entry: FileEntry) -> Callable[[str], BinaryIO | None]:
-    parent = entry.location.rsplit("/", 1)[0]
+    parent = entry.path.rsplit("/", 1)[0]
 
     def open_sibling(name: str) -> BinaryIO | None:
         try:
-            sibling = source.lookup(f"{parent}/{name}")
+            sibling = source.lookup(" / ".join((entry.exhibit, *entry.layers, f"{parent}/{name}"[1:])))
         except SourceError:
             return None
         return source.open(sibling.address) if sibling.type == "file" else None

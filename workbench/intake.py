@@ -127,6 +127,8 @@ def add_evidence(
     expected = {algo: validate_hex(algo, v) for algo, v in expected.items() if v}
     try:
         info = detect(str(path))
+        if info.media_size == 0:
+            raise IntakeError(f"{path}: empty, there is no media to add")
         hashes, manifest = hash_media(info, progress)
     except SourceError as exc:
         raise IntakeError(str(exc)) from None

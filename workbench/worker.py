@@ -94,6 +94,23 @@ def _magic() -> tuple[Any, Any]:
     return magic.Magic(mime=True), magic.Magic()
 
 
+_types: dict[str, tuple[str, str]] = {}
+
+
+def file_type(head: bytes, sha256: str) -> tuple[str, str]:
+    """libmagic's MIME type and description of a file from its first bytes (cached by content hash:
+    libmagic costs more per file than reading and hashing it, and seized servers repeat files)."""
+    if not head:
+        return "application/x-empty", "empty"
+    known = _types.get(sha256)
+    if known is None:
+        mime_magic, desc_magic = _magic()
+        known = (mime_magic.from_buffer(head), desc_magic.from_buffer(head))
+        if len(_types) < 200_000:
+            _types[sha256] = known
+    return known
+
+
 @dataclass(frozen=True)
 class Trigger:
     """A plugin with its triggers compiled for fast matching."""
@@ -250,9 +267,7 @@ def _read_once(
             del window[: len(window) - keep]
     data = b"".join(parts) if keep_whole else None
     record["md5"], record["sha1"], record["sha256"] = md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest()
-    mime_magic, desc_magic = _magic()
-    record["mime"] = mime_magic.from_buffer(head) if head else "application/x-empty"
-    record["magic"] = desc_magic.from_buffer(head) if head else "empty"
+    record["mime"], record["magic"] = file_type(head, record["sha256"])
     note: dict[str, Any] = {"bytes_read": read}
     if read != entry.size:
         note["size_mismatch"] = f"listed size {entry.size}, read {read}"

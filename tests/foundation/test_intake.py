@@ -40,8 +40,9 @@ def e01_image(raw_image: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     from workbench.samples.images import make_e01
 
     out = tmp_path_factory.mktemp("e01") / "disk"
-    return make_e01(raw_image, out, segment_bytes=3 * 1024 * 1024, case_number="2026-ISOP-001",
-                    examiner="A. Examiner", description="test disk")
+    segments = make_e01(raw_image, out, segment_bytes=3 * 1024 * 1024, case_number="2026-ISOP-001",
+                        examiner="A. Examiner", description="test disk")
+    return segments[0]
 
 
 def _evidence(case_dir: Path) -> list[dict]:
@@ -185,11 +186,16 @@ def test_same_exhibit_twice_is_refused(new_case: Path, raw_image: Path, cli: Run
     assert len(_evidence(new_case)) == 1
 
 
-def test_unknown_format_is_refused(new_case: Path, tmp_path: Path, cli: RunCli) -> None:
+def test_unknown_format_and_empty_files_are_refused(new_case: Path, tmp_path: Path, cli: RunCli) -> None:
+    fake = tmp_path / "disk.E01"
+    fake.write_bytes(b"this is not an EWF file" * 100)
+    result = cli("evidence", "add", new_case, fake, "--exhibit", "EX-1", "--description", "d", expect=2)
+    assert "disk.E01" in result.output and "unknown format" in result.output
     empty = tmp_path / "empty.bin"
     empty.write_bytes(b"")
     result = cli("evidence", "add", new_case, empty, "--exhibit", "EX-1", "--description", "d", expect=2)
-    assert "empty.bin" in result.output
+    assert "empty.bin" in result.output and "empty" in result.output
+    assert _evidence(new_case) == []
 
 
 def test_case_init_refuses_a_non_empty_directory_and_show_prints_the_case(tmp_path: Path, cli: RunCli,

@@ -262,8 +262,11 @@ class ScenePlugin(Plugin):
             )
 
     def correlate(self, store: CaseReader) -> Iterable[Artefact]:
-        """One `scene.group_summary` per release group, and the scene case figures."""
-        summaries = summarise_groups(store)
+        """Releases named only by a directory, one `scene.group_summary` per release group, and the
+        scene case figures."""
+        directories = list(release_directories(store))
+        yield from directories
+        summaries = summarise_groups(store, extra_names=[str(a.fields["name"]) for a in directories])
         for summary in summaries:
             yield summary.artefact()
         releases = sum(s.release_count for s in summaries)
@@ -342,7 +345,26 @@ def _section_of(path: str, release_dir: str) -> str | None:
     return section or None
 
 
-def summarise_groups(store: CaseReader) -> list[GroupSummary]:
+def release_directories(store: CaseReader) -> Iterator[Artefact]:
+    """`scene.release` for every directory named like a release that no NFO or SFV reported yet
+    (e.g. a release directory holding only rar parts)."""
+    reported = {
+        (str(a.fields.get("name", "")).lower(), a.fields.get("path"))
+        for a in store.artefacts(kind=RELEASE.name)
+        if a.fields.get("seen_as") == "dirname"
+    }
+    for record in store.files():
+        if record.get("type") != "dir":
+            continue
+        path = str(record.get("path", ""))
+        release = parse_release(path.rstrip("/").rsplit("/", 1)[-1])
+        if release is None or (release.name.lower(), path) in reported:
+            continue
+        reported.add((release.name.lower(), path))
+        yield release_artefact(release, "dirname", path)
+
+
+def summarise_groups(store: CaseReader, extra_names: Iterable[str] = ()) -> list[GroupSummary]:
     """Join releases, topsite logs and transfers, pre rows and torrents by release group."""
     groups: dict[str, GroupSummary] = {}
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -359,6 +381,8 @@ def summarise_groups(store: CaseReader) -> list[GroupSummary]:
 
     for artefact in store.artefacts(kind=RELEASE.name):
         summary_for(artefact.fields.get("name"))
+    for extra in extra_names:
+        summary_for(extra)
     for exhibit in _exhibits(store):
         sites = sorted(
             {

@@ -154,3 +154,37 @@ def test_correlate_groups_releases_events_and_torrents() -> None:
     assert summaries["NOGRP"]["releases"] == 1
     figures = {x.fields["name"]: x.fields["value"] for x in out if x.kind == "case.figure"}
     assert figures["release groups"] == 2 and figures["releases"] == 3 and figures["releases by FAKEGRP"] == 2
+
+
+class DirectoryStore(Store):
+    """A store whose file listing holds release directories no NFO or SFV reported."""
+
+    def files(self, exhibit: str | None = None) -> Iterator[dict[str, Any]]:
+        return iter(
+            [
+                {"type": "dir", "path": "/site/tv-720/Fake.Show.S02E05.720p.HDTV.x264-NOGRP"},
+                {"type": "file", "path": "/site/tv-720/Fake.Show.S02E05.720p.HDTV.x264-NOGRP/nogrp.r00"},
+                {"type": "dir", "path": "/site/x264-1080"},
+                {"type": "dir", "path": "/var/lib/backup-2024-06-01"},
+                {"type": "dir", "path": "/site/x264-1080/Example.Film.2024.1080p.BluRay.x264-FAKEGRP"},
+            ]
+        )
+
+
+def test_correlate_reports_release_directories_that_nothing_else_reported() -> None:
+    store = DirectoryStore(
+        [
+            RELEASE(
+                name="Example.Film.2024.1080p.BluRay.x264-FAKEGRP",
+                group="FAKEGRP",
+                seen_as="dirname",
+                path="/site/x264-1080/Example.Film.2024.1080p.BluRay.x264-FAKEGRP",
+            )
+        ]
+    )
+    produced = list(ScenePlugin().correlate(store))
+    from_dirs = [a for a in produced if a.kind == "scene.release"]
+    assert [a.fields["name"] for a in from_dirs] == ["Fake.Show.S02E05.720p.HDTV.x264-NOGRP"]
+    assert from_dirs[0].fields["seen_as"] == "dirname"
+    figures = {a.fields["name"]: a.fields["value"] for a in produced if a.kind == "case.figure"}
+    assert figures["releases"] == 2 and figures["release groups"] == 2

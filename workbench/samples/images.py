@@ -1,0 +1,489 @@
+"""Disk image builders for tests and the demo: file systems, partitioned disks, E01, qcow2, VMDK, VHD, archives.
+
+Everything is made from a source directory tree with ordinary tools, never by mounting or with loop
+devices, and as deterministic as the tools allow: fixed UUIDs, hash seeds, volume ids and times
+(file times come from the tree, so callers fix them with ``os.utime``). Known limits:
+``mkntfs`` has no option for a fixed serial number, ``ewfacquire`` stamps the acquisition date,
+and NTFS images can only hold files in the root directory (``ntfscp`` cannot create directories and
+there is no way to add one without mounting).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import shutil
+import struct
+import subprocess
+import tarfile
+import uuid
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+MIB = 1 << 20
+SECTOR = 512
+FIXED_TIME = 1717250531  # 2024-06-01T14:02:11Z, used where a tool needs "a time"
+DEFAULT_UUID = "5eed0000-0000-4000-8000-00000000e404"
+GPT_TYPES = {"linux": "8300", "msdata": "0700", "efi": "ef00", "lvm": "8e00", "swap": "8200", "apfs": "af0a"}
+MBR_TYPES = {"linux": "83", "msdata": "7", "efi": "ef", "lvm": "8e", "swap": "82", "fat32": "c", "fat16": "6"}
+TOOL_PACKAGES = {
+    "mkfs.ext4": "e2fsprogs",
+    "debugfs": "e2fsprogs",
+    "mkfs.vfat": "dosfstools",
+    "mcopy": "mtools",
+    "mdel": "mtools",
+    "mkntfs": "ntfs-3g",
+    "ntfscp": "ntfs-3g",
+    "sgdisk": "gdisk",
+    "sfdisk": "fdisk",
+    "ewfacquire": "ewf-tools",
+    "qemu-img": "qemu-utils",
+}
+
+
+class ToolMissing(RuntimeError):
+    """A command-line tool an image builder needs is not installed."""
+
+
+class BuildFailed(RuntimeError):
+    """A tool ran but failed; the message holds its error output."""
+
+
+def _run(args: Sequence[str], *, env: Mapping[str, str] | None = None, stdin: bytes | None = None) -> str:
+    tool = args[0]
+    if shutil.which(tool) is None:
+        package = TOOL_PACKAGES.get(tool, tool)
+        raise ToolMissing(f"{tool} not found: install the Debian package {package}")
+    full_env = {**os.environ, "LC_ALL": "C", **(env or {})}
+    result = subprocess.run(list(args), input=stdin, capture_output=True, env=full_env, check=False)
+    if result.returncode != 0:
+        message = " ".join((result.stderr or result.stdout).decode("utf-8", "replace").split())
+        raise BuildFailed(f"{tool} failed ({result.returncode}): {message[:500]}")
+    return result.stdout.decode("utf-8", "replace")
+
+
+def _blank(out: str | Path, size_mb: int) -> Path:
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.truncate(size_mb * MIB)
+    return path
+
+
+def make_ext4(
+    tree: str | Path,
+    out: str | Path,
+    size_mb: int,
+    *,
+    label: str = "root",
+    delete: Iterable[str] = (),
+    fs_type: str = "ext4",
+    fs_uuid: str = DEFAULT_UUID,
+) -> Path:
+    """An ext2/3/4 image holding ``tree`` (mkfs -d); ``delete`` paths are then removed with debugfs,
+    so they are deleted but their inode and blocks are still there."""
+    path = _blank(out, size_mb)
+    env = {"E2FSPROGS_FAKE_TIME": str(FIXED_TIME), "SOURCE_DATE_EPOCH": str(FIXED_TIME)}
+    _run(
+        [
+            "mkfs.ext4",
+            "-q",
+            "-F",
+            "-t",
+            fs_type,
+            "-L",
+            label,
+            "-U",
+            fs_uuid,
+            "-E",
+            f"hash_seed={fs_uuid}",
+            "-d",
+            str(tree),
+            str(path),
+        ],
+        env=env,
+    )
+    for victim in delete:
+        _run(["debugfs", "-w", "-R", f"rm /{victim.lstrip('/')}", str(path)], env=env)
+    return path
+
+
+def make_fat(
+    tree: str | Path,
+    out: str | Path,
+    size_mb: int,
+    *,
+    fat: int = 32,
+    label: str = "EVIDENCE",
+    delete: Iterable[str] = (),
+    volume_id: str = "1d2c3b4a",
+) -> Path:
+    """A FAT12/16/32 image holding ``tree`` (mkfs.vfat + mcopy -s); ``delete`` paths removed with mdel."""
+    if fat not in (12, 16, 32):
+        raise ValueError(f"fat must be 12, 16 or 32, not {fat}")
+    path = _blank(out, size_mb)
+    _run(["mkfs.vfat", "--invariant", "-F", str(fat), "-n", label[:11], "-i", volume_id, str(path)])
+    env = {"MTOOLS_SKIP_CHECK": "1"}
+    children = sorted(os.listdir(tree))
+    if children:
+        _run(
+            ["mcopy", "-s", "-m", "-Q", "-i", str(path), *[os.path.join(tree, c) for c in children], "::/"],
+            env=env,
+        )
+    for victim in delete:
+        _run(["mdel", "-i", str(path), "::/" + victim.lstrip("/")], env=env)
+    return path
+
+
+def make_ntfs(
+    tree: str | Path,
+    out: str | Path,
+    size_mb: int,
+    *,
+    label: str = "Data",
+    streams: Mapping[str, Mapping[str, bytes]] | None = None,
+) -> Path:
+    """An NTFS image (mkntfs -F) with the files at the top of ``tree`` copied in by ntfscp, and
+    alternate data streams ``streams = {"/name": {"stream": b"..."}}`` written with ``ntfscp -N``.
+
+    ntfscp cannot create directories, so a tree with subdirectories is refused."""
+    subdirs = [n for n in sorted(os.listdir(tree)) if os.path.isdir(os.path.join(tree, n))]
+    if subdirs:
+        raise ValueError(
+            f"NTFS images can hold top-level files only (no way to mkdir without mounting): {subdirs[0]}"
+        )
+    path = _blank(out, size_mb)
+    _run(["mkntfs", "-F", "-Q", "-q", "-T", "-L", label, str(path)])
+    for name in sorted(os.listdir(tree)):
+        _run(["ntfscp", "-q", "-t", str(path), os.path.join(tree, name), "/" + name])
+    for target, named in sorted((streams or {}).items()):
+        for stream_name, data in sorted(named.items()):
+            staging = path.with_name(path.name + ".stream")
+            staging.write_bytes(data)
+            try:
+                _run(["ntfscp", "-q", "-N", stream_name, str(path), str(staging), "/" + target.lstrip("/")])
+            finally:
+                staging.unlink()
+    return path
+
+
+def make_disk(
+    out: str | Path,
+    partitions: Sequence[tuple[str | Path, str]],
+    scheme: str = "gpt",
+    *,
+    disk_guid: str = "5eed0000-0000-4000-8000-0000000d15c0",
+) -> tuple[Path, list[int]]:
+    """A partitioned disk: each (image, type) is copied at a 1 MiB-aligned offset; returns the disk
+    and the byte offset of every partition."""
+    offsets = []
+    cursor = MIB
+    sizes = []
+    for image, _kind in partitions:
+        size = os.path.getsize(image)
+        rounded = (size + MIB - 1) // MIB * MIB
+        offsets.append(cursor)
+        sizes.append(rounded)
+        cursor += rounded
+    total_mb = cursor // MIB + 1  # room for the GPT backup header
+    path = _blank(out, total_mb)
+    if scheme == "gpt":
+        args = ["sgdisk", "-o", "-U", disk_guid]
+        for index, ((_image, kind), offset, size) in enumerate(
+            zip(partitions, offsets, sizes, strict=True), 1
+        ):
+            first = offset // SECTOR
+            last = first + size // SECTOR - 1
+            part_guid = str(uuid.uuid5(uuid.UUID(disk_guid), f"p{index}"))
+            args += [
+                "-n",
+                f"{index}:{first}:{last}",
+                "-t",
+                f"{index}:{GPT_TYPES.get(kind, kind)}",
+                "-u",
+                f"{index}:{part_guid}",
+                "-c",
+                f"{index}:{kind}{index}",
+            ]
+        _run([*args, str(path)])
+    elif scheme == "mbr":
+        if len(partitions) > 4:
+            raise ValueError("an MBR disk here holds at most 4 primary partitions")
+        lines = ["label: dos", "label-id: 0x5eed0d15", "unit: sectors", ""]
+        for (_image, kind), offset, size in zip(partitions, offsets, sizes, strict=True):
+            lines.append(f"start={offset // SECTOR}, size={size // SECTOR}, type={MBR_TYPES.get(kind, kind)}")
+        _run(
+            ["sfdisk", "-q", "--no-reread", "--no-tell-kernel", str(path)],
+            stdin=("\n".join(lines) + "\n").encode(),
+        )
+    else:
+        raise ValueError(f"scheme must be gpt or mbr, not {scheme!r}")
+    with open(path, "r+b") as disk:
+        for (image, _kind), offset in zip(partitions, offsets, strict=True):
+            disk.seek(offset)
+            with open(image, "rb") as source:
+                shutil.copyfileobj(source, disk, MIB)
+    return path, offsets
+
+
+def make_e01(
+    raw: str | Path,
+    out_base: str | Path,
+    *,
+    segment_bytes: int = MIB,
+    case_number: str = "CASE-2024-0042",
+    examiner: str = "J. Doe",
+    description: str = "Seized server disk",
+    evidence_number: str = "EX-01",
+    compress: bool = False,
+) -> list[Path]:
+    """An EWF (E01) image of ``raw`` with ewfacquire; segments of ``segment_bytes`` (at least 1 MiB,
+    so an uncompressed image over 1 MiB gives two or more segments). Returns the segment files."""
+    base = Path(out_base)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    _run(
+        [
+            "ewfacquire",
+            "-u",
+            "-q",
+            "-t",
+            str(base),
+            "-S",
+            str(max(segment_bytes, MIB)),
+            "-C",
+            case_number,
+            "-e",
+            examiner,
+            "-D",
+            description,
+            "-E",
+            evidence_number,
+            "-N",
+            "isop-workbench sample",
+            "-c",
+            "fast" if compress else "none",
+            "-d",
+            "sha1",
+            str(raw),
+        ]
+    )
+    segments = sorted(base.parent.glob(base.name + ".E[0-9A-Z][0-9A-Z]"))
+    if not segments:
+        raise BuildFailed(f"ewfacquire wrote no segment for {base}")
+    return segments
+
+
+def _qemu_convert(raw: str | Path, out: str | Path, fmt: str, options: Sequence[str] = ()) -> Path:
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _run(["qemu-img", "convert", "-f", "raw", "-O", fmt, *options, str(raw), str(path)])
+    return path
+
+
+def make_qcow2(raw: str | Path, out: str | Path) -> Path:
+    """A qcow2 image of ``raw``."""
+    return _qemu_convert(raw, out, "qcow2")
+
+
+def make_vmdk(raw: str | Path, out: str | Path) -> Path:
+    """A monolithic sparse VMDK image of ``raw``."""
+    return _qemu_convert(raw, out, "vmdk")
+
+
+def make_vhd(
+    raw: str | Path, out: str | Path, *, differencing_parent: str | Path | None = None, vhdx: bool = False
+) -> Path:
+    """A dynamic VHD (or VHDX) of ``raw``; with ``differencing_parent`` (a dynamic VHD beside ``out``),
+    a differencing VHD holding only the blocks of ``raw`` that differ from the parent."""
+    if differencing_parent is None:
+        return _qemu_convert(raw, out, "vhdx" if vhdx else "vpc", () if vhdx else ("-o", "subformat=dynamic"))
+    if vhdx:
+        raise ValueError("differencing images are written as VHD only")
+    return _write_differencing_vhd(Path(raw), Path(out), Path(differencing_parent))
+
+
+def _vhd_checksum(data: bytes) -> int:
+    return (~sum(data)) & 0xFFFFFFFF
+
+
+def _vhd_footer(size: int, disk_type: int, data_offset: int, unique_id: bytes) -> bytes:
+    cylinders, heads, sectors = _chs(size)
+    vhd_time = FIXED_TIME - 946684800
+    body = struct.pack(
+        ">8sIIQI4sI4sQQHBBI",
+        b"conectix",
+        2,
+        0x00010000,
+        data_offset,
+        vhd_time,
+        b"isop",
+        0x00010000,
+        b"Wi2k",
+        size,
+        size,
+        cylinders,
+        heads,
+        sectors,
+        disk_type,
+    )
+    footer = bytearray(body + b"\0" * 4 + unique_id + b"\0" * (512 - len(body) - 4 - 16))
+    struct.pack_into(">I", footer, 64, _vhd_checksum(bytes(footer)))
+    return bytes(footer)
+
+
+def _chs(size: int) -> tuple[int, int, int]:
+    """CHS geometry as in the VHD specification."""
+    total = min(size // SECTOR, 65535 * 16 * 255)
+    if total >= 65535 * 16 * 63:
+        spt, heads = 255, 16
+        cth = total // spt
+    else:
+        spt = 17
+        cth = total // spt
+        heads = max((cth + 1023) // 1024, 4)
+        if cth >= heads * 1024 or heads > 16:
+            spt, heads = 31, 16
+            cth = total // spt
+        if cth >= heads * 1024:
+            spt, heads = 63, 16
+            cth = total // spt
+    return cth // heads, heads, spt
+
+
+def _read_vhd_parent(parent: Path) -> tuple[bytes, int, int, list[int], int]:
+    """Unique id, block size, virtual size, BAT and table offset of a dynamic VHD."""
+    data = parent.read_bytes()
+    footer = data[:512]
+    if footer[:8] != b"conectix" or struct.unpack(">I", footer[60:64])[0] not in (3, 4):
+        raise ValueError(f"{parent}: not a dynamic VHD")
+    unique_id = footer[68:84]
+    size = struct.unpack(">Q", footer[48:56])[0]
+    header_offset = struct.unpack(">Q", footer[16:24])[0]
+    header = data[header_offset : header_offset + 1024]
+    table_offset = struct.unpack(">Q", header[16:24])[0]
+    entries = struct.unpack(">I", header[28:32])[0]
+    block_size = struct.unpack(">I", header[32:36])[0]
+    bat = list(struct.unpack(f">{entries}I", data[table_offset : table_offset + 4 * entries]))
+    return unique_id, block_size, size, bat, table_offset
+
+
+def _write_differencing_vhd(raw: Path, out: Path, parent: Path) -> Path:
+    parent_id, block_size, size, parent_bat, _ = _read_vhd_parent(parent)
+    if os.path.getsize(raw) > size:
+        # qemu-img rounds a VHD up to its CHS geometry, so the parent may be a little larger
+        raise ValueError(f"{raw} is {os.path.getsize(raw)} bytes, larger than the parent disk ({size})")
+    entries = (size + block_size - 1) // block_size
+    bitmap_size = ((block_size // SECTOR + 7) // 8 + SECTOR - 1) // SECTOR * SECTOR
+    child_id = uuid.uuid5(uuid.UUID(DEFAULT_UUID), out.name).bytes
+    header_offset = 512
+    table_offset = header_offset + 1024
+    table_bytes = (entries * 4 + SECTOR - 1) // SECTOR * SECTOR
+    parent_name = parent.name
+    locator_data = (".\\" + parent_name).encode("utf-16-le")
+    locator_space = (len(locator_data) + SECTOR - 1) // SECTOR * SECTOR
+    locator_offset = table_offset + table_bytes
+    cursor = locator_offset + locator_space
+    bat = [0xFFFFFFFF] * entries
+    blocks = []
+    with open(raw, "rb") as source, open(parent, "rb") as parent_file:
+        for index in range(entries):
+            chunk = source.read(block_size).ljust(block_size, b"\0")
+            base = _parent_block(parent_file, parent_bat, index, block_size, bitmap_size)
+            if chunk == base:
+                continue
+            bitmap = bytearray(bitmap_size)
+            for sector in range(block_size // SECTOR):
+                if (
+                    chunk[sector * SECTOR : (sector + 1) * SECTOR]
+                    != base[sector * SECTOR : (sector + 1) * SECTOR]
+                ):
+                    bitmap[sector // 8] |= 0x80 >> (sector % 8)
+            bat[index] = cursor // SECTOR
+            blocks.append(bytes(bitmap) + chunk)
+            cursor += bitmap_size + block_size
+    header = bytearray(1024)
+    struct.pack_into(
+        ">8sQQIII", header, 0, b"cxsparse", 0xFFFFFFFFFFFFFFFF, table_offset, 0x00010000, entries, block_size
+    )
+    header[40:56] = parent_id
+    struct.pack_into(">I", header, 56, FIXED_TIME - 946684800)
+    header[64 : 64 + 512] = parent_name.encode("utf-16-be")[:512].ljust(512, b"\0")
+    struct.pack_into(">4sIIIQ", header, 576, b"W2ru", locator_space, len(locator_data), 0, locator_offset)
+    struct.pack_into(">I", header, 36, _vhd_checksum(bytes(header)))
+    footer = _vhd_footer(size, 4, header_offset, child_id)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as target:
+        target.write(footer)
+        target.write(header)
+        target.write(struct.pack(f">{entries}I", *bat).ljust(table_bytes, b"\xff"))
+        target.write(locator_data.ljust(locator_space, b"\0"))
+        for block in blocks:
+            target.write(block)
+        target.write(footer)
+    return out
+
+
+def _parent_block(
+    parent: io.BufferedReader, bat: list[int], index: int, block_size: int, bitmap_size: int
+) -> bytes:
+    """One block of a dynamic VHD's virtual disk (zeros where the block is not allocated)."""
+    if index >= len(bat) or bat[index] == 0xFFFFFFFF:
+        return bytes(block_size)
+    parent.seek(bat[index] * SECTOR + bitmap_size)
+    return parent.read(block_size).ljust(block_size, b"\0")
+
+
+def _tree_members(tree: str | Path) -> list[str]:
+    root = str(tree)
+    names = []
+    for current, dirs, files in os.walk(root):
+        dirs.sort()
+        relative = os.path.relpath(current, root)
+        if relative != ".":
+            names.append(relative)
+        names.extend(os.path.normpath(os.path.join(relative, f)) for f in sorted(files))
+    return names
+
+
+def make_tar_gz(tree: str | Path, out: str | Path, *, compress: bool = True) -> Path:
+    """A tar (gzip-compressed unless ``compress`` is False) of ``tree``, members in sorted order,
+    owner root, gzip header time fixed."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for name in _tree_members(tree):
+            info = archive.gettarinfo(os.path.join(tree, name), arcname=name)
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            if info.isreg():
+                with open(os.path.join(tree, name), "rb") as handle:
+                    archive.addfile(info, handle)
+            else:
+                archive.addfile(info)
+    data = buffer.getvalue()
+    if compress:
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=FIXED_TIME) as gz,
+        ):
+            gz.write(data)
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def make_zip(tree: str | Path, out: str | Path) -> Path:
+    """A deflated zip of ``tree``, members in sorted order with the files' own times."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in _tree_members(tree):
+            full = os.path.join(tree, name)
+            if os.path.isdir(full):
+                archive.write(full, name + "/")
+            else:
+                archive.write(full, name)
+    return path

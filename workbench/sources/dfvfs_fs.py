@@ -1,0 +1,173 @@
+"""File systems that pytsk3 does not read (XFS, APFS, and libyal back-ends), walked through dfvfs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from dfvfs.lib import definitions
+from dfvfs.resolver import resolver
+from dfvfs.serializer.json_serializer import JsonPathSpecSerializer
+
+from workbench.sources.model import SourceError, escape_name
+from workbench.sources.streams import HandleStream
+from workbench.sources.tsk import RawEntry
+
+MAX_DEPTH = 512
+
+
+def dfvfs_time(value: Any) -> str | None:
+    """A dfdatetime value as UTC ISO 8601 with Z, at the precision it has."""
+    if value is None:
+        return None
+    try:
+        text = value.CopyToDateTimeStringISO8601()
+    except (AttributeError, ValueError, OverflowError):
+        return None
+    if not text:
+        return None
+    for suffix in ("+00:00", "Z"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text + "Z"
+
+
+def _identifier(path_spec: Any) -> str | None:
+    for attribute in ("inode", "identifier", "mft_entry"):
+        value = getattr(path_spec, attribute, None)
+        if value is not None:
+            return str(value)
+    return None
+
+
+class DfvfsFileSystem:
+    """A file system opened by dfvfs from a path spec; entries are addressed by serialised path specs."""
+
+    def __init__(self, path_spec: Any, where: str) -> None:
+        self.where = where
+        self.path_spec = path_spec
+        self.context = resolver.Resolver  # the resolver keeps its own cache of opened objects
+        try:
+            self.fs = resolver.Resolver.OpenFileSystem(path_spec)
+            self.root = self.fs.GetRootFileEntry()
+        except Exception as exc:  # dfvfs back-ends raise many types
+            raise SourceError(where, f"cannot open file system: {' '.join(str(exc).split())}") from None
+        if self.root is None:
+            raise SourceError(where, "file system has no root directory")
+        self.type_name = str(path_spec.type_indicator).lower()
+
+    def details(self) -> dict[str, object]:
+        """What dfvfs tells about the file system."""
+        return {"backend": f"dfvfs {self.path_spec.type_indicator}"}
+
+    def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
+        """Every entry below the root, depth first."""
+        visited: set[str] = set()
+        stack: list[tuple[str, Any, int]] = [("", self.root, 0)]
+        while stack:
+            parent, directory, depth = stack.pop()
+            try:
+                children = list(directory.sub_file_entries)
+            except Exception:  # a corrupt directory: list what was read so far
+                continue
+            subdirs = []
+            for child in children:
+                item = self._entry(parent, child)
+                if item is None or (not item.allocated and not include_deleted):
+                    continue
+                yield item
+                if item.type == "dir" and depth < MAX_DEPTH:
+                    key = item.inode or item.path
+                    if key not in visited:
+                        visited.add(key)
+                        subdirs.append((item.path, child, depth + 1))
+                yield from self._streams(item, child)
+            stack.extend(reversed(subdirs))
+
+    def _entry(self, parent: str, entry: Any) -> RawEntry | None:
+        try:
+            name = entry.name or ""
+            if name in (".", ".."):
+                return None
+            if entry.IsDirectory():
+                kind = "dir"
+            elif entry.IsLink():
+                kind = "symlink"
+            elif entry.IsFile():
+                kind = "file"
+            else:
+                kind = "other"
+            size = int(entry.size or 0) if kind != "dir" else 0
+            allocated = bool(entry.IsAllocated())
+            handle = JsonPathSpecSerializer.WriteSerialized(entry.path_spec)
+        except Exception:
+            return None
+        return RawEntry(
+            f"{parent}/{escape_name(name)}",
+            json.dumps(handle),
+            kind,
+            size,
+            _identifier(entry.path_spec),
+            allocated,
+            dfvfs_time(getattr(entry, "modification_time", None)),
+            dfvfs_time(getattr(entry, "access_time", None)),
+            dfvfs_time(getattr(entry, "change_time", None)),
+            dfvfs_time(getattr(entry, "creation_time", None)),
+        )
+
+    def _streams(self, item: RawEntry, entry: Any) -> Iterator[RawEntry]:
+        """Named data streams (NTFS alternate data streams through libfsntfs)."""
+        try:
+            streams = [s for s in entry.data_streams if s.name]
+        except Exception:
+            return
+        for stream in streams:
+            handle = json.dumps([json.loads(item.handle), stream.name])
+            size = int(getattr(stream, "size", 0) or 0)
+            yield RawEntry(
+                f"{item.path}:{escape_name(stream.name)}",
+                handle,
+                "file",
+                size,
+                item.inode,
+                item.allocated,
+                item.mtime,
+                item.atime,
+                item.ctime,
+                item.btime,
+                stream=escape_name(stream.name),
+            )
+
+    def open(self, handle: Any, where: str) -> HandleStream:
+        """Content stream of an entry from its handle."""
+        stream_name = ""
+        if isinstance(handle, list):
+            handle, stream_name = handle[0], handle[1]
+        try:
+            path_spec = JsonPathSpecSerializer.ReadSerialized(handle)
+            entry = resolver.Resolver.OpenFileEntry(path_spec)
+            if entry is None:
+                raise SourceError(where, "entry no longer found")
+            if entry.IsDirectory():
+                raise SourceError(where, "is a directory")
+            file_object = entry.GetFileObject(data_stream_name=stream_name)
+            if file_object is None:
+                raise SourceError(where, "no content")
+            return HandleStream(file_object, int(file_object.get_size()), where, on_close=lambda: None)
+        except SourceError:
+            raise
+        except Exception as exc:
+            raise SourceError(where, f"cannot open: {' '.join(str(exc).split())}") from None
+
+    def close(self) -> None:
+        """dfvfs objects are released by the garbage collector."""
+
+
+TSK_READABLE = (
+    definitions.TYPE_INDICATOR_TSK,
+    definitions.TYPE_INDICATOR_EXT,
+    definitions.TYPE_INDICATOR_NTFS,
+    definitions.TYPE_INDICATOR_FAT,
+    definitions.TYPE_INDICATOR_HFS,
+)

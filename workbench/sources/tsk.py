@@ -1,0 +1,285 @@
+"""File systems read with pytsk3 directly: ext2/3/4, NTFS, FAT12/16/32, exFAT, HFS+, ISO 9660.
+
+Listing rules (checked against ``fls -r -p`` in the tests):
+- "." and ".." are skipped; TSK's virtual files ($MBR, $FAT1, $FAT2, …) are skipped;
+- names whose entry is unallocated are listed with ``allocated=False`` (deleted), and so are the
+  orphan inodes TSK collects under ``/$OrphanFiles`` when deleted entries are wanted;
+- NTFS named $DATA attributes (alternate data streams) are listed as ``path:stream``;
+- each directory is entered once (by inode), so a corrupt directory loop cannot hang the walk.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import pytsk3
+
+from workbench.sources.model import SourceError, escape_name, iso_time
+from workbench.sources.streams import TskFileStream
+
+FS_TYPE_NAMES = {
+    pytsk3.TSK_FS_TYPE_EXT2: "ext2",
+    pytsk3.TSK_FS_TYPE_EXT3: "ext3",
+    pytsk3.TSK_FS_TYPE_EXT4: "ext4",
+    pytsk3.TSK_FS_TYPE_NTFS: "ntfs",
+    pytsk3.TSK_FS_TYPE_FAT12: "fat12",
+    pytsk3.TSK_FS_TYPE_FAT16: "fat16",
+    pytsk3.TSK_FS_TYPE_FAT32: "fat32",
+    pytsk3.TSK_FS_TYPE_EXFAT: "exfat",
+    pytsk3.TSK_FS_TYPE_HFS: "hfs+",
+    pytsk3.TSK_FS_TYPE_ISO9660: "iso9660",
+    pytsk3.TSK_FS_TYPE_FFS1: "ufs1",
+    pytsk3.TSK_FS_TYPE_FFS1B: "ufs1",
+    pytsk3.TSK_FS_TYPE_FFS2: "ufs2",
+    pytsk3.TSK_FS_TYPE_YAFFS2: "yaffs2",
+    pytsk3.TSK_FS_TYPE_APFS: "apfs",
+}
+
+META_TYPES = {
+    pytsk3.TSK_FS_META_TYPE_REG: "file",
+    pytsk3.TSK_FS_META_TYPE_DIR: "dir",
+    pytsk3.TSK_FS_META_TYPE_LNK: "symlink",
+}
+NAME_TYPES = {
+    pytsk3.TSK_FS_NAME_TYPE_REG: "file",
+    pytsk3.TSK_FS_NAME_TYPE_DIR: "dir",
+    pytsk3.TSK_FS_NAME_TYPE_LNK: "symlink",
+}
+VIRTUAL_META = (pytsk3.TSK_FS_META_TYPE_VIRT, pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
+VIRTUAL_NAME = (pytsk3.TSK_FS_NAME_TYPE_VIRT, pytsk3.TSK_FS_NAME_TYPE_VIRT_DIR)
+NAME_UNALLOC = int(pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
+META_UNALLOC = int(pytsk3.TSK_FS_META_FLAG_UNALLOC)
+NTFS_DATA = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA)
+NTFS_INDEX_ROOT = 144
+ORPHAN_DIR_NAME = b"$OrphanFiles"
+FAT_LABEL_SUFFIX = b"(Volume Label Entry)"
+HEAD_BYTES = 512
+HEAD_MIN = 18  # the smallest archive worth sniffing (an empty gzip stream)
+RECENT_FILES = 16
+MAX_DEPTH = 512
+
+
+class RawEntry(NamedTuple):
+    """One listed item of a file system, before the exhibit and layer chain are attached."""
+
+    path: str
+    handle: str  # JSON, resolved by the file system's ``open``
+    type: str
+    size: int
+    inode: str | None
+    allocated: bool
+    mtime: str | None
+    atime: str | None
+    ctime: str | None
+    btime: str | None
+    stream: str | None = None
+    head: bytes | None = None  # first bytes of a regular file, read during the walk (archive sniffing)
+
+
+class TskFileSystem:
+    """One file system opened with pytsk3, walked and read by inode."""
+
+    def __init__(self, image: Any, offset: int, where: str) -> None:
+        self.where = where
+        try:
+            self.fs = pytsk3.FS_Info(image, offset=offset)
+        except OSError as exc:
+            raise SourceError(where, f"no file system TSK can open: {_tsk_reason(exc)}") from None
+        self.ftype = int(self.fs.info.ftype)
+        self.type_name = FS_TYPE_NAMES.get(self.ftype, f"tsk-{self.ftype}")
+        self.is_ntfs = self.ftype == pytsk3.TSK_FS_TYPE_NTFS
+        self.is_fat = self.type_name.startswith("fat")
+        self._recent: OrderedDict[int, Any] = OrderedDict()  # TSK files just listed: opened without a lookup
+        self._image = image  # keep the image alive as long as the file system
+
+    def details(self) -> dict[str, object]:
+        """Block size, block and inode counts of the file system."""
+        info = self.fs.info
+        return {
+            "block_size": int(info.block_size),
+            "block_count": int(info.block_count),
+            "inode_count": int(info.inum_count),
+            "root_inode": int(info.root_inum),
+        }
+
+    def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
+        """Every entry below the root, depth first (pre-order, like ``fls -r``), in directory order."""
+        root = int(self.fs.info.root_inum)
+        visited = {root}
+        stack: list[tuple[Iterator[tuple[RawEntry, int | None]], int]] = []
+        top = self._listing("", root, include_deleted, True)
+        if top is not None:
+            stack.append((top, 0))
+        while stack:
+            iterator, depth = stack[-1]
+            step = next(iterator, None)
+            if step is None:
+                stack.pop()
+                continue
+            item, descend = step
+            yield item
+            if descend is not None and descend not in visited and depth < MAX_DEPTH:
+                visited.add(descend)
+                inner = self._listing(item.path, descend, include_deleted, item.allocated)
+                if inner is not None:
+                    stack.append((inner, depth + 1))
+
+    def _listing(
+        self, parent: str, inode: int, include_deleted: bool, parent_alloc: bool
+    ) -> Iterator[tuple[RawEntry, int | None]] | None:
+        try:
+            directory = self.fs.open_dir(inode=inode)
+        except OSError:
+            return None
+        entries = self._entries
+        return (step for entry in directory for step in entries(entry, parent, include_deleted, parent_alloc))
+
+    def resolve(self, path: str) -> RawEntry | None:
+        """The entry at ``path`` (as shown by ``walk``), found by descending its directories only."""
+        parts = [p for p in path.split("/") if p]
+        if not parts:
+            return None
+        inode = int(self.fs.info.root_inum)
+        parent = ""
+        for index, part in enumerate(parts):
+            listing = self._listing(parent, inode, True, True)
+            if listing is None:
+                return None
+            wanted = f"{parent}/{part}"
+            match = None
+            for item, descend in listing:
+                if item.path == wanted:
+                    match = (item, descend)
+                    break
+            if match is None:
+                return None
+            if index == len(parts) - 1:
+                return match[0]
+            if match[1] is None:
+                return None
+            parent, inode = wanted, match[1]
+        return None
+
+    def _entries(
+        self, entry: Any, parent: str, include_deleted: bool, parent_alloc: bool
+    ) -> list[tuple[RawEntry, int | None]]:
+        info = entry.info
+        name_info = info.name
+        raw_name = name_info.name
+        if raw_name in (b".", b"..") or not raw_name:
+            return []
+        meta = info.meta
+        name_type = name_info.type
+        if (meta is not None and meta.type in VIRTUAL_META) or name_type in VIRTUAL_NAME:
+            if raw_name == ORPHAN_DIR_NAME and include_deleted and meta is not None:
+                addr = int(meta.addr)
+                orphans = RawEntry(
+                    f"{parent}/$OrphanFiles", f"[{addr}]", "dir", 0, str(addr), False, None, None, None, None
+                )
+                return [(orphans, addr)]
+            return []
+        if self.is_fat and raw_name.endswith(FAT_LABEL_SUFFIX):
+            return []  # TSK shows the FAT volume label as a file; it is in the layer details instead
+        allocated = parent_alloc and not (name_info.flags & NAME_UNALLOC)
+        if meta is not None and meta.flags & META_UNALLOC:
+            allocated = False
+        if not allocated and not include_deleted:
+            return []
+        path = f"{parent}/{escape_name(raw_name)}"
+        if meta is None:
+            kind = NAME_TYPES.get(name_type, "other")
+            addr = int(name_info.meta_addr)
+            return [(RawEntry(path, f"[{addr}]", kind, 0, str(addr), False, None, None, None, None), None)]
+        meta_type = meta.type
+        kind = META_TYPES.get(meta_type, "other")
+        addr = int(meta.addr)
+        size = int(meta.size)
+        mtime = iso_time(meta.mtime, meta.mtime_nano)
+        atime = iso_time(meta.atime, meta.atime_nano)
+        ctime = iso_time(meta.ctime, meta.ctime_nano)
+        btime = iso_time(meta.crtime, meta.crtime_nano)
+        head = None
+        if kind == "file" and size >= HEAD_MIN:
+            try:
+                head = entry.read_random(0, min(size, HEAD_BYTES))
+            except OSError:
+                head = b""
+            recent = self._recent
+            recent[addr] = entry
+            if len(recent) > RECENT_FILES:
+                recent.popitem(last=False)
+        if not self.is_ntfs:
+            item = RawEntry(
+                path, f"[{addr}]", kind, size, str(addr), allocated, mtime, atime, ctime, btime, None, head
+            )
+            return [(item, addr if kind == "dir" else None)]
+        default_attr, streams = _ntfs_attributes(entry, kind)
+        inode = f"{addr}-{default_attr[0]}-{default_attr[1]}" if default_attr else str(addr)
+        item = RawEntry(
+            path, f"[{addr}]", kind, size, inode, allocated, mtime, atime, ctime, btime, None, head
+        )
+        result: list[tuple[RawEntry, int | None]] = [(item, addr if kind == "dir" else None)]
+        for name, attr_type, attr_id, stream_size in streams:
+            stream = RawEntry(
+                f"{path}:{name}",
+                f"[{addr}, {attr_type}, {attr_id}]",
+                "file",
+                stream_size,
+                f"{addr}-{attr_type}-{attr_id}",
+                allocated,
+                mtime,
+                atime,
+                ctime,
+                btime,
+                name,
+            )
+            result.append((stream, None))
+        return result
+
+    def open(self, handle: list[Any], where: str) -> TskFileStream:
+        """Content stream of the entry behind a handle from ``walk``."""
+        inode = int(handle[0])
+        tsk_file = self._recent.get(inode)
+        if tsk_file is None:
+            try:
+                tsk_file = self.fs.open_meta(inode=inode)
+            except OSError as exc:
+                raise SourceError(where, f"cannot open inode {inode}: {_tsk_reason(exc)}") from None
+        meta = tsk_file.info.meta
+        if len(handle) == 3:
+            attr = (int(handle[1]), int(handle[2]))
+            for attribute in tsk_file:
+                if int(attribute.info.type) == attr[0] and int(attribute.info.id) == attr[1]:
+                    return TskFileStream(tsk_file, int(attribute.info.size), where, attr)
+            raise SourceError(where, f"inode {inode} has no attribute {attr[0]}-{attr[1]}")
+        size = int(meta.size) if meta is not None else 0
+        if meta is not None and meta.type == pytsk3.TSK_FS_META_TYPE_DIR:
+            raise SourceError(where, "is a directory")
+        return TskFileStream(tsk_file, size, where)
+
+    def close(self) -> None:
+        """Drop the TSK objects."""
+        self.fs = None
+
+
+def _ntfs_attributes(entry: Any, kind: str) -> tuple[tuple[int, int] | None, list[tuple[str, int, int, int]]]:
+    """The default attribute (unnamed $DATA, or $INDEX_ROOT of a directory) and the named $DATA streams."""
+    default: tuple[int, int] | None = None
+    streams: list[tuple[str, int, int, int]] = []
+    wanted_default = NTFS_INDEX_ROOT if kind == "dir" else NTFS_DATA
+    for attribute in entry:
+        ainfo = attribute.info
+        atype = int(ainfo.type)
+        name = ainfo.name
+        if atype == NTFS_DATA and name and name != b"$Data":
+            streams.append((escape_name(name), atype, int(ainfo.id), int(ainfo.size)))
+        elif atype == wanted_default and default is None and (not name or name in (b"$I30", b"$Data")):
+            default = (atype, int(ainfo.id))
+    return default, streams
+
+
+def _tsk_reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text.split(": ", 1)[-1] if text.count(":") > 2 else text

@@ -54,12 +54,15 @@ def register(main: click.Group) -> None:
     @click.option("--max-scan-bytes", default="64M", show_default=True,
                   help="Files larger than this are YARA-scanned in overlapping windows.")
     @click.option("--yara-timeout", type=int, default=60, show_default=True, help="Seconds per file and window.")
+    @click.option("--magic", "magic_detail", type=click.Choice(["full", "mime"]), default="full", show_default=True,
+                  help="libmagic detail: MIME type and description, or the MIME type only (about twice as fast).")
     @click.option("--batch-files", type=click.IntRange(1, 100_000), default=400, show_default=True,
                   help="Files per batch (the unit of checkpointing and of work sent to a worker).")
     @click.pass_context
     def process_cmd(ctx: click.Context, case_dir: Path, exhibits: tuple[str, ...], rules: tuple[Path, ...],
                     no_rules: bool, engine: str, plugins: str | None, workers: int, scheduler: str | None,
-                    include_deleted: bool, max_scan_bytes: str, yara_timeout: int, batch_files: int) -> None:
+                    include_deleted: bool, max_scan_bytes: str, yara_timeout: int, batch_files: int,
+                    magic_detail: str) -> None:
         """Hash, type, YARA-scan every file and run the plugins; resumes an interrupted run."""
         from workbench.cli import open_case
         from workbench.pipeline import ProcessOptions, run_process
@@ -73,7 +76,7 @@ def register(main: click.Group) -> None:
             plugins=tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None,
             workers=workers, scheduler=scheduler, include_deleted=include_deleted,
             max_scan_bytes=parse_size(max_scan_bytes), yara_timeout=yara_timeout, use_rules=not no_rules,
-            batch_files=batch_files,
+            batch_files=batch_files, describe=magic_detail == "full",
         )
         total_files = total_bytes = None
         if sys.stderr.isatty():

@@ -56,6 +56,7 @@ class ProcessOptions:
     max_scan_bytes: int = 64 << 20
     yara_timeout: int = 60
     batch_files: int = BATCH_FILES
+    describe: bool = True  # store libmagic's description too (costs a second libmagic pass per file)
 
     def identity(self) -> dict[str, Any]:
         """The parameters that define the result (not how many workers computed it)."""
@@ -64,7 +65,7 @@ class ProcessOptions:
             "engine": self.engine,
             "plugins": list(self.plugins) if self.plugins is not None else None,
             "include_deleted": self.include_deleted, "max_scan_bytes": self.max_scan_bytes,
-            "batch_files": self.batch_files,
+            "batch_files": self.batch_files, "describe": self.describe,
         }
 
 
@@ -170,7 +171,7 @@ def run_process(case: Case, options: ProcessOptions, progress: Callable[[int, in
         ruleset = load_rules(rule_paths, engine=options.engine)
     scan = ScanOptions(
         rules_blob=ruleset.to_bytes() if ruleset else None, plugins=plugin_names,
-        max_scan_bytes=options.max_scan_bytes, yara_timeout=options.yara_timeout,
+        max_scan_bytes=options.max_scan_bytes, yara_timeout=options.yara_timeout, describe=options.describe,
     )
     params_key = hashlib.sha256(custody.canonical_json(options.identity()).encode()).hexdigest()
     run_id, resumed = _start_or_resume(case, options, params_key, ruleset, registry, plugin_names)

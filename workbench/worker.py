@@ -35,6 +35,7 @@ class ScanOptions:
     max_scan_bytes: int
     yara_timeout: int
     max_strings_per_rule: int = 20
+    describe: bool = True  # libmagic description as well as the MIME type (two libmagic passes)
 
 
 @dataclass(frozen=True)
@@ -97,15 +98,15 @@ def _magic() -> tuple[Any, Any]:
 _types: dict[str, tuple[str, str]] = {}
 
 
-def file_type(head: bytes, sha256: str) -> tuple[str, str]:
+def file_type(head: bytes, sha256: str, describe: bool = True) -> tuple[str, str]:
     """libmagic's MIME type and description of a file from its first bytes (cached by content hash:
     libmagic costs more per file than reading and hashing it, and seized servers repeat files)."""
     if not head:
         return "application/x-empty", "empty"
     known = _types.get(sha256)
-    if known is None:
+    if known is None or (describe and not known[1]):
         mime_magic, desc_magic = _magic()
-        known = (mime_magic.from_buffer(head), desc_magic.from_buffer(head))
+        known = (mime_magic.from_buffer(head), desc_magic.from_buffer(head) if describe else "")
         if len(_types) < 200_000:
             _types[sha256] = known
     return known
@@ -267,7 +268,7 @@ def _read_once(
             del window[: len(window) - keep]
     data = b"".join(parts) if keep_whole else None
     record["md5"], record["sha1"], record["sha256"] = md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest()
-    record["mime"], record["magic"] = file_type(head, record["sha256"])
+    record["mime"], record["magic"] = file_type(head, record["sha256"], options.describe)
     note: dict[str, Any] = {"bytes_read": read}
     if read != entry.size:
         note["size_mismatch"] = f"listed size {entry.size}, read {read}"

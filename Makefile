@@ -40,7 +40,10 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy workbench parsers plugins reports
-	$(BIN)/lint-imports
+	@# import-linter reads packages from disk: give it the installed layout (parsers/ as workbench/parsers …).
+	@rm -rf .lint && mkdir -p .lint/workbench && cp -r workbench/. .lint/workbench/ && \
+	  for d in parsers plugins reports rules; do cp -r $$d .lint/workbench/$$d; done
+	cd .lint && PYTHONPATH=. ../$(BIN)/lint-imports ../pyproject.toml
 
 pytest: venv
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup

@@ -37,19 +37,30 @@ def main() -> None:
     image = work / f"intake-{mib}.raw"
     make_image(image, mib)
     subprocess.run(["cat", str(image)], check=True, stdout=subprocess.DEVNULL)  # warm the page cache
-    hash_cmd = [sys.executable, "-c",
-                "import sys; from workbench.hashing import hash_stream; "
-                "print(hash_stream(open(sys.argv[1], 'rb')))", str(image)]
+    hash_cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from workbench.hashing import hash_stream; print(hash_stream(open(sys.argv[1], 'rb')))",
+        str(image),
+    ]
     runs = {"md5sum": [], "workbench": []}
     for _ in range(3):  # alternate to share any drift fairly
         runs["md5sum"].append(timed(["md5sum", str(image)]))
         runs["workbench"].append(timed(hash_cmd))
     md5sum, ours = min(runs["md5sum"]), min(runs["workbench"])
-    print(json.dumps({
-        "bench": "intake", "image_mib": mib, "md5sum_s": round(md5sum, 3), "workbench_3hash_s": round(ours, 3),
-        "ratio_vs_md5sum": round(ours / md5sum, 3), "workbench_mb_s": round((mib << 20) / ours / 1e6, 1),
-        "goal": "ratio <= 1.1",
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "intake",
+                "image_mib": mib,
+                "md5sum_s": round(md5sum, 3),
+                "workbench_3hash_s": round(ours, 3),
+                "ratio_vs_md5sum": round(ours / md5sum, 3),
+                "workbench_mb_s": round((mib << 20) / ours / 1e6, 1),
+                "goal": "ratio <= 1.1",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

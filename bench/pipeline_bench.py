@@ -45,13 +45,18 @@ def plaso(work: Path) -> Path | None:
 def main() -> None:
     work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.gettempdir()) / "isop-bench"
     corpus = work / "corpus"
-    subprocess.run([sys.executable, str(HERE / "corpus.py"), str(corpus)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(HERE / "corpus.py"), str(corpus)], check=True, stdout=subprocess.DEVNULL
+    )
     tree, image = corpus / "tree", corpus / "server.ext4"
     info = json.loads((corpus / "corpus.json").read_text())
     subprocess.run(["cat", str(image)], check=True, stdout=subprocess.DEVNULL)  # page cache, fair to all
-    results: dict[str, object] = {"bench": "pipeline", "files": info.get("files"), "image_mib": 1024,
-                                  "rules": sum(1 for line in PACK.read_text().splitlines()
-                                               if line.startswith("rule "))}
+    results: dict[str, object] = {
+        "bench": "pipeline",
+        "files": info.get("files"),
+        "image_mib": 1024,
+        "rules": sum(1 for line in PACK.read_text().splitlines() if line.startswith("rule ")),
+    }
 
     results["yara_cli_s"] = round(timed(["yara", "-r", "-p", "2", "-w", str(PACK), str(tree)]), 2)
 
@@ -59,34 +64,95 @@ def main() -> None:
     try:
         case = run_dir / "case"
         wb = [sys.executable, "-m", "workbench.cli"]
-        subprocess.run([*wb, "case", "init", str(case), "--number", "BENCH", "--title", "bench", "--examiner",
-                        "bench"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([*wb, "evidence", "add", str(case), str(image), "--exhibit", "EX-01", "--description",
-                        "bench image"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*wb, "case", "init", str(case), "--number", "BENCH", "--title", "bench", "--examiner", "bench"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [
+                *wb,
+                "evidence",
+                "add",
+                str(case),
+                str(image),
+                "--exhibit",
+                "EX-01",
+                "--description",
+                "bench image",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         seconds = timed([*wb, "process", str(case), "--rules", str(PACK), "--workers", "2"])
-        summary = subprocess.run(["sqlite3", str(case / "case.sqlite"),
-                                  "SELECT count(*), sum(size) FROM files WHERE type='file'"],
-                                 capture_output=True, text=True).stdout.strip() if shutil.which("sqlite3") else ""
+        summary = (
+            subprocess.run(
+                [
+                    "sqlite3",
+                    str(case / "case.sqlite"),
+                    "SELECT count(*), sum(size) FROM files WHERE type='file'",
+                ],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            if shutil.which("sqlite3")
+            else ""
+        )
         results["workbench_process_s"] = round(seconds, 2)
         results["workbench_files_bytes"] = summary
         results["ratio_vs_yara_cli"] = round(seconds / float(results["yara_cli_s"]), 3)  # type: ignore[arg-type]
         results["workbench_files_per_s"] = round(float(info.get("files", 0)) / seconds, 0)
         # The same run with libmagic's MIME type only (no description): libmagic dominates the CPU.
         case2 = run_dir / "case-mime"
-        subprocess.run([*wb, "case", "init", str(case2), "--number", "BENCH", "--title", "bench", "--examiner",
-                        "bench"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([*wb, "evidence", "add", str(case2), str(image), "--exhibit", "EX-01", "--description",
-                        "bench image"], check=True, stdout=subprocess.DEVNULL)
-        mime_only = timed([*wb, "process", str(case2), "--rules", str(PACK), "--workers", "2", "--magic", "mime"])
+        subprocess.run(
+            [*wb, "case", "init", str(case2), "--number", "BENCH", "--title", "bench", "--examiner", "bench"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [
+                *wb,
+                "evidence",
+                "add",
+                str(case2),
+                str(image),
+                "--exhibit",
+                "EX-01",
+                "--description",
+                "bench image",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        mime_only = timed(
+            [*wb, "process", str(case2), "--rules", str(PACK), "--workers", "2", "--magic", "mime"]
+        )
         results["workbench_process_mime_only_s"] = round(mime_only, 2)
         results["ratio_mime_only_vs_yara_cli"] = round(mime_only / float(results["yara_cli_s"]), 3)  # type: ignore[arg-type]
 
         tool = plaso(work)
         if tool is not None:
             storage = run_dir / "bench.plaso"
-            plaso_s = timed([str(tool), "--quiet", "--status_view", "none", "--unattended", "--hashers",
-                             "md5,sha1,sha256", "--yara_rules", str(PACK), "--parsers", "filestat", "--workers", "2",
-                             "--storage_file", str(storage), str(image)])
+            plaso_s = timed(
+                [
+                    str(tool),
+                    "--quiet",
+                    "--status_view",
+                    "none",
+                    "--unattended",
+                    "--hashers",
+                    "md5,sha1,sha256",
+                    "--yara_rules",
+                    str(PACK),
+                    "--parsers",
+                    "filestat",
+                    "--workers",
+                    "2",
+                    "--storage_file",
+                    str(storage),
+                    str(image),
+                ]
+            )
             results["plaso_log2timeline_s"] = round(plaso_s, 2)
             results["speedup_vs_plaso"] = round(plaso_s / seconds, 1)
     finally:

@@ -57,6 +57,19 @@ def cli() -> RunCli:
 def new_case(tmp_path: Path, cli: RunCli) -> Path:
     """A freshly initialised case directory."""
     case_dir = tmp_path / "case"
-    cli("case", "init", case_dir, "--number", "2026-ISOP-001", "--title", "Operation Test", "--examiner",
-        "A. Examiner", "--agency", "Test Agency", "--timezone", "Europe/Lisbon")
+    cli(
+        "case",
+        "init",
+        case_dir,
+        "--number",
+        "2026-ISOP-001",
+        "--title",
+        "Operation Test",
+        "--examiner",
+        "A. Examiner",
+        "--agency",
+        "Test Agency",
+        "--timezone",
+        "Europe/Lisbon",
+    )
     return case_dir

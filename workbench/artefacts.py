@@ -55,7 +55,9 @@ class UcoMapping:
     """How a kind maps onto a CASE/UCO observable: one facet class and facet property -> field."""
 
     facet: str  # e.g. "uco-observable:AccountFacet"
-    properties: Mapping[str, str]  # UCO property -> field name, e.g. {"uco-observable:accountIdentifier": "username"}
+    properties: Mapping[
+        str, str
+    ]  # UCO property -> field name, e.g. {"uco-observable:accountIdentifier": "username"}
 
 
 @dataclass(frozen=True)

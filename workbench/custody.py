@@ -58,7 +58,9 @@ def canonical_json(value: Any) -> str:
 
 def event_hash(prev: str, seq: int, time: str, examiner: str, action: str, details: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and the canonical JSON of the event body."""
-    body = canonical_json({"seq": seq, "time": time, "examiner": examiner, "action": action, "details": details})
+    body = canonical_json(
+        {"seq": seq, "time": time, "examiner": examiner, "action": action, "details": details}
+    )
     return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
 
 
@@ -97,7 +99,13 @@ def read_jsonl_events(path: Path) -> list[CustodyEvent]:
                 d = json.loads(line)
                 events.append(
                     CustodyEvent(
-                        int(d["seq"]), d["time"], d["examiner"], d["action"], d["details"], d["prev"], d["hash"]
+                        int(d["seq"]),
+                        d["time"],
+                        d["examiner"],
+                        d["action"],
+                        d["details"],
+                        d["prev"],
+                        d["hash"],
                     )
                 )
             except (ValueError, KeyError, TypeError) as exc:
@@ -187,10 +195,14 @@ def verify_chain(events: Sequence[CustodyEvent], source: str) -> ChainCheck:
             kind = "missing or reordered event" if e.seq > position else "inserted or reordered event"
             return ChainCheck(source, False, len(events), prev, position, f"{kind}: found sequence {e.seq}")
         if e.prev != prev:
-            return ChainCheck(source, False, len(events), prev, e.seq, "link to the previous event does not match")
+            return ChainCheck(
+                source, False, len(events), prev, e.seq, "link to the previous event does not match"
+            )
         expected = event_hash(e.prev, e.seq, e.time, e.examiner, e.action, e.details)
         if expected != e.hash:
-            return ChainCheck(source, False, len(events), prev, e.seq, "event content does not match its hash")
+            return ChainCheck(
+                source, False, len(events), prev, e.seq, "event content does not match its hash"
+            )
         prev = e.hash
     return ChainCheck(source, True, len(events), prev)
 
@@ -203,7 +215,11 @@ def compare_copies(db: Sequence[CustodyEvent], mirror: Sequence[CustodyEvent]) -
     if len(db) != len(mirror):
         position = min(len(db), len(mirror)) + 1
         return ChainCheck(
-            "copies", False, len(db), "", position,
+            "copies",
+            False,
+            len(db),
+            "",
+            position,
             f"custody.jsonl has {len(mirror)} events, case.sqlite has {len(db)}",
         )
     return ChainCheck("copies", True, len(db), db[-1].hash if db else GENESIS)

@@ -13,7 +13,12 @@ def case_figures(case: Case) -> dict[str, list[dict[str, Any]]]:
     for a in case.artefacts(kind="case.figure"):
         f = a.fields
         out.setdefault(f.get("family", ""), []).append(
-            {"name": f.get("name", ""), "value": f.get("value", 0), "unit": f.get("unit") or "",
-             "basis": f.get("basis", ""), "plugin": a.plugin}
+            {
+                "name": f.get("name", ""),
+                "value": f.get("value", 0),
+                "unit": f.get("unit") or "",
+                "basis": f.get("basis", ""),
+                "plugin": a.plugin,
+            }
         )
     return dict(sorted(out.items()))

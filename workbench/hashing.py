@@ -32,5 +32,3 @@ def hash_stream(stream: BinaryIO, progress: Progress | None = None) -> dict[str,
             if progress:
                 progress(len(chunk))
     return {name: h.hexdigest() for name, h in hashers.items()}
-
-

@@ -78,7 +78,9 @@ def manifest_bytes(manifest: list[list[Any]]) -> bytes:
     return custody.canonical_json(manifest).encode("utf-8")
 
 
-def hash_media(info: ContainerInfo, progress: Progress | None = None) -> tuple[dict[str, str], list[list[Any]] | None]:
+def hash_media(
+    info: ContainerInfo, progress: Progress | None = None
+) -> tuple[dict[str, str], list[list[Any]] | None]:
     """Hash an item's media content; for a directory also return its manifest."""
     if info.format == "directory":
         manifest = directory_manifest(Path(info.paths[0]), progress)
@@ -91,8 +93,13 @@ def hash_media(info: ContainerInfo, progress: Progress | None = None) -> tuple[d
 def compare(hashes: dict[str, str], expected: dict[str, str], against: str) -> list[dict[str, Any]]:
     """One check per algorithm named in ``expected``."""
     return [
-        {"against": against, "algorithm": algo, "expected": want.lower(), "actual": hashes[algo],
-         "ok": hashes[algo] == want.lower()}
+        {
+            "against": against,
+            "algorithm": algo,
+            "expected": want.lower(),
+            "actual": hashes[algo],
+            "ok": hashes[algo] == want.lower(),
+        }
         for algo, want in sorted(expected.items())
         if algo in hashes
     ]
@@ -138,9 +145,16 @@ def add_evidence(
     result.checks += compare(hashes, info.stored_hashes, "stored in container")
     result.checks += compare(hashes, expected, "expected (given at intake)")
     details = {
-        "exhibit": exhibit, "description": description, "format": info.format, "paths": list(info.paths),
-        "media_size": info.media_size, "hashes": hashes, "stored_hashes": info.stored_hashes,
-        "expected_hashes": expected, "checks": result.checks, "container": _jsonable(info.details),
+        "exhibit": exhibit,
+        "description": description,
+        "format": info.format,
+        "paths": list(info.paths),
+        "media_size": info.media_size,
+        "hashes": hashes,
+        "stored_hashes": info.stored_hashes,
+        "expected_hashes": expected,
+        "checks": result.checks,
+        "container": _jsonable(info.details),
         **{k: v for k, v in vars(seizure).items() if v},
     }
     added = custody.utc_now()
@@ -151,12 +165,27 @@ def add_evidence(
             " size, stored_hashes, expected_hashes, md5, sha1, sha256, manifest, details, intake_result,"
             " added_at, added_by, password, recovery_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                exhibit, description, seizure.seized_by, seizure.seized_at, seizure.seized_from, seizure.seal,
-                info.format, json.dumps(list(info.paths)), info.media_size, json.dumps(info.stored_hashes),
-                json.dumps(expected), hashes["md5"], hashes["sha1"], hashes["sha256"],
-                json.dumps(manifest) if manifest is not None else None, json.dumps(_jsonable(info.details)),
-                json.dumps({"ok": result.ok, "checks": result.checks}), added, case.examiner,
-                password, recovery_key,
+                exhibit,
+                description,
+                seizure.seized_by,
+                seizure.seized_at,
+                seizure.seized_from,
+                seizure.seal,
+                info.format,
+                json.dumps(list(info.paths)),
+                info.media_size,
+                json.dumps(info.stored_hashes),
+                json.dumps(expected),
+                hashes["md5"],
+                hashes["sha1"],
+                hashes["sha256"],
+                json.dumps(manifest) if manifest is not None else None,
+                json.dumps(_jsonable(info.details)),
+                json.dumps({"ok": result.ok, "checks": result.checks}),
+                added,
+                case.examiner,
+                password,
+                recovery_key,
             ),
         )
 
@@ -174,8 +203,11 @@ def verify_evidence(case: Case, exhibit: str, progress: Progress | None = None) 
     """Re-hash an item and compare with its intake hashes; records ``evidence.verify``."""
     item = case.evidence_item(exhibit)
     info = ContainerInfo(
-        format=item["format"], paths=tuple(item["paths"]), media_size=item["size"],
-        stored_hashes=item["stored_hashes"], details=item["details"],
+        format=item["format"],
+        paths=tuple(item["paths"]),
+        media_size=item["size"],
+        stored_hashes=item["stored_hashes"],
+        details=item["details"],
     )
     try:
         hashes, manifest = hash_media(info, progress)
@@ -184,15 +216,25 @@ def verify_evidence(case: Case, exhibit: str, progress: Progress | None = None) 
         hashes, manifest, error = {}, None, str(exc)
     intake = {a: item[a] for a in ALGORITHMS}
     ok = not error and all(hashes.get(a) == intake[a] for a in ALGORITHMS)
-    detail = error or ("all hashes match intake" if ok else _differences(intake, hashes, item.get("manifest"), manifest))
+    detail = error or (
+        "all hashes match intake" if ok else _differences(intake, hashes, item.get("manifest"), manifest)
+    )
     outcome = {"exhibit": exhibit, "ok": ok, "hashes": hashes, "intake": intake, "detail": detail}
 
     def insert(conn: Any) -> None:
         conn.execute(
             "INSERT INTO verifications(exhibit, time, examiner, md5, sha1, sha256, result, detail)"
             " VALUES (?,?,?,?,?,?,?,?)",
-            (exhibit, custody.utc_now(), case.examiner, hashes.get("md5"), hashes.get("sha1"),
-             hashes.get("sha256"), "match" if ok else "MISMATCH", detail),
+            (
+                exhibit,
+                custody.utc_now(),
+                case.examiner,
+                hashes.get("md5"),
+                hashes.get("sha1"),
+                hashes.get("sha256"),
+                "match" if ok else "MISMATCH",
+                detail,
+            ),
         )
 
     case.log("evidence.verify", outcome, apply=insert)

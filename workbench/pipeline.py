@@ -61,11 +61,14 @@ class ProcessOptions:
     def identity(self) -> dict[str, Any]:
         """The parameters that define the result (not how many workers computed it)."""
         return {
-            "exhibits": list(self.exhibits), "rules": list(self.rules) if self.use_rules else None,
+            "exhibits": list(self.exhibits),
+            "rules": list(self.rules) if self.use_rules else None,
             "engine": self.engine,
             "plugins": list(self.plugins) if self.plugins is not None else None,
-            "include_deleted": self.include_deleted, "max_scan_bytes": self.max_scan_bytes,
-            "batch_files": self.batch_files, "describe": self.describe,
+            "include_deleted": self.include_deleted,
+            "max_scan_bytes": self.max_scan_bytes,
+            "batch_files": self.batch_files,
+            "describe": self.describe,
         }
 
 
@@ -88,10 +91,17 @@ class RunSummary:
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {
-            "run_id": self.run_id, "resumed": self.resumed, "files": self.files, "bytes": self.bytes,
-            "hits": self.hits, "artefacts": dict(sorted(self.artefacts.items())), "errors": self.errors,
-            "batches": self.batches, "skipped_batches": self.skipped_batches,
-            "wall_seconds": round(self.wall_seconds, 3), "problems": self.problems,
+            "run_id": self.run_id,
+            "resumed": self.resumed,
+            "files": self.files,
+            "bytes": self.bytes,
+            "hits": self.hits,
+            "artefacts": dict(sorted(self.artefacts.items())),
+            "errors": self.errors,
+            "batches": self.batches,
+            "skipped_batches": self.skipped_batches,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "problems": self.problems,
         }
 
 
@@ -105,8 +115,13 @@ def default_rule_paths() -> tuple[str, ...]:
 
 def evidence_ref(item: dict[str, Any]) -> EvidenceRef:
     """An EvidenceRef from a stored evidence row."""
-    info = ContainerInfo(format=item["format"], paths=tuple(item["paths"]), media_size=item["size"],
-                         stored_hashes=item["stored_hashes"], details=item["details"])
+    info = ContainerInfo(
+        format=item["format"],
+        paths=tuple(item["paths"]),
+        media_size=item["size"],
+        stored_hashes=item["stored_hashes"],
+        details=item["details"],
+    )
     return EvidenceRef(item["exhibit"], info, item.get("password"), item.get("recovery_key"))
 
 
@@ -148,7 +163,9 @@ def make_executor(options: ProcessOptions) -> Iterator[tuple[Executor, int]]:
         yield pool, workers * 2
 
 
-def run_process(case: Case, options: ProcessOptions, progress: Callable[[int, int], None] | None = None) -> RunSummary:
+def run_process(
+    case: Case, options: ProcessOptions, progress: Callable[[int, int], None] | None = None
+) -> RunSummary:
     """Process the case's evidence; resume an unfinished run with the same parameters."""
     started = time.monotonic()
     registry = load_registry()
@@ -170,13 +187,19 @@ def run_process(case: Case, options: ProcessOptions, progress: Callable[[int, in
 
         ruleset = load_rules(rule_paths, engine=options.engine)
     scan = ScanOptions(
-        rules_blob=ruleset.to_bytes() if ruleset else None, plugins=plugin_names,
-        max_scan_bytes=options.max_scan_bytes, yara_timeout=options.yara_timeout, describe=options.describe,
+        rules_blob=ruleset.to_bytes() if ruleset else None,
+        plugins=plugin_names,
+        max_scan_bytes=options.max_scan_bytes,
+        yara_timeout=options.yara_timeout,
+        describe=options.describe,
     )
     params_key = hashlib.sha256(custody.canonical_json(options.identity()).encode()).hexdigest()
     run_id, resumed = _start_or_resume(case, options, params_key, ruleset, registry, plugin_names)
     summary = RunSummary(run_id, resumed=resumed)
-    done = {(r[0], r[1]) for r in case.conn.execute("SELECT exhibit, batch FROM batches WHERE run_id = ?", (run_id,))}
+    done = {
+        (r[0], r[1])
+        for r in case.conn.execute("SELECT exhibit, batch FROM batches WHERE run_id = ?", (run_id,))
+    }
 
     with make_executor(options) as (executor, in_flight):
         for item in chosen:
@@ -188,7 +211,9 @@ def run_process(case: Case, options: ProcessOptions, progress: Callable[[int, in
                     for n, entries in enumerate(batches(listing, options.batch_files))
                 )
                 _drain(case, executor, in_flight, tasks, done, summary, progress)
-                problems = [f"{item['exhibit']} / {' / '.join(p.layers)}: {p.reason}" for p in source.problems]
+                problems = [
+                    f"{item['exhibit']} / {' / '.join(p.layers)}: {p.reason}" for p in source.problems
+                ]
                 layers = source.layers()
             summary.problems += problems
             _store_layers(case, item["exhibit"], layers, problems)
@@ -200,7 +225,12 @@ def run_process(case: Case, options: ProcessOptions, progress: Callable[[int, in
 
 
 def _start_or_resume(
-    case: Case, options: ProcessOptions, params_key: str, ruleset: Any, registry: Any, plugin_names: tuple[str, ...]
+    case: Case,
+    options: ProcessOptions,
+    params_key: str,
+    ruleset: Any,
+    registry: Any,
+    plugin_names: tuple[str, ...],
 ) -> tuple[str, bool]:
     row = case.conn.execute(
         "SELECT id FROM runs WHERE status = 'running' AND json_extract(params, '$.key') = ? ORDER BY started DESC",
@@ -210,10 +240,17 @@ def _start_or_resume(
         case.log("process.resume", {"run_id": row[0]})
         return row[0], True
     run_id = "run-" + custody.utc_now().replace(":", "").replace("-", "").replace(".", "")
-    params = {**options.identity(), "workers": options.workers, "scheduler": options.scheduler, "key": params_key}
+    params = {
+        **options.identity(),
+        "workers": options.workers,
+        "scheduler": options.scheduler,
+        "key": params_key,
+    }
     environment = {
         "versions": library_versions(),
-        "rule_files": [{"path": f.path, "pack": f.pack, "sha256": f.sha256} for f in ruleset.files] if ruleset else [],
+        "rule_files": [{"path": f.path, "pack": f.pack, "sha256": f.sha256} for f in ruleset.files]
+        if ruleset
+        else [],
         "engines": ruleset.pack_engines if ruleset else {},
         "engine_versions": ruleset.engine_versions if ruleset else {},
         "engine_warnings": list(ruleset.warnings) if ruleset else [],
@@ -231,8 +268,13 @@ def _start_or_resume(
 
 
 def _drain(
-    case: Case, executor: Executor, in_flight: int, tasks: Iterator[BatchTask], done: set[tuple[str, int]],
-    summary: RunSummary, progress: Callable[[int, int], None] | None,
+    case: Case,
+    executor: Executor,
+    in_flight: int,
+    tasks: Iterator[BatchTask],
+    done: set[tuple[str, int]],
+    summary: RunSummary,
+    progress: Callable[[int, int], None] | None,
 ) -> None:
     """Submit batches with a bounded number in flight; commit each as it completes."""
     pending: set[Future[BatchResult]] = set()
@@ -251,7 +293,9 @@ def _drain(
             _commit(case, future.result(), summary, progress)
 
 
-def _commit(case: Case, result: BatchResult, summary: RunSummary, progress: Callable[[int, int], None] | None) -> None:
+def _commit(
+    case: Case, result: BatchResult, summary: RunSummary, progress: Callable[[int, int], None] | None
+) -> None:
     """Write one batch and its checkpoint and custody event in one transaction."""
     kinds = Counter(a.kind for a in result.artefacts)
     digest = hashlib.sha256()
@@ -270,14 +314,26 @@ def _commit(case: Case, result: BatchResult, summary: RunSummary, progress: Call
             " mtime, atime, ctime, btime, md5, sha1, sha256, mime, magic, scan, run_id)"
             " VALUES (:id,:exhibit,:location,:layers,:path,:address,:inode,:type,:size,:allocated,:mtime,:atime,"
             ":ctime,:btime,:md5,:sha1,:sha256,:mime,:magic,:scan,:run_id)",
-            [{**f, "layers": json.dumps(f["layers"]), "scan": json.dumps(f["scan"]) if f["scan"] else None}
-             for f in result.files],
+            [
+                {**f, "layers": json.dumps(f["layers"]), "scan": json.dumps(f["scan"]) if f["scan"] else None}
+                for f in result.files
+            ],
         )
         conn.executemany(
             "INSERT OR REPLACE INTO yara_hits(file_id, rule, namespace, tags, meta, strings, capped)"
             " VALUES (?,?,?,?,?,?,?)",
-            [(fid, m.rule, m.namespace, json.dumps(list(m.tags)), json.dumps(m.meta, sort_keys=True, default=str),
-              json.dumps([[i, o, b.hex()] for i, o, b in m.strings]), int(m.capped)) for fid, m in result.hits],
+            [
+                (
+                    fid,
+                    m.rule,
+                    m.namespace,
+                    json.dumps(list(m.tags)),
+                    json.dumps(m.meta, sort_keys=True, default=str),
+                    json.dumps([[i, o, b.hex()] for i, o, b in m.strings]),
+                    int(m.capped),
+                )
+                for fid, m in result.hits
+            ],
         )
         case.insert_artefacts(result.artefacts, result.exhibit, result.run_id)
         conn.executemany(
@@ -292,9 +348,17 @@ def _commit(case: Case, result: BatchResult, summary: RunSummary, progress: Call
 
     case.log(
         "process.batch",
-        {"run_id": result.run_id, "exhibit": result.exhibit, "batch": result.batch, "files": len(result.files),
-         "bytes": result.bytes_read, "hits": len(result.hits), "artefacts": dict(sorted(kinds.items())),
-         "errors": len(result.errors), "digest": digest.hexdigest()},
+        {
+            "run_id": result.run_id,
+            "exhibit": result.exhibit,
+            "batch": result.batch,
+            "files": len(result.files),
+            "bytes": result.bytes_read,
+            "hits": len(result.hits),
+            "artefacts": dict(sorted(kinds.items())),
+            "errors": len(result.errors),
+            "digest": digest.hexdigest(),
+        },
         apply=write,
     )
     summary.batches += 1
@@ -312,11 +376,15 @@ def _store_layers(case: Case, exhibit: str, layers: Any, problems: list[str]) ->
 
     tree = asdict(layers) if layers is not None else None
     with case.transaction() as conn:
-        conn.execute("UPDATE evidence SET layers = ?, problems = ? WHERE exhibit = ?",
-                     (json.dumps(tree, default=str), json.dumps(problems), exhibit))
+        conn.execute(
+            "UPDATE evidence SET layers = ?, problems = ? WHERE exhibit = ?",
+            (json.dumps(tree, default=str), json.dumps(problems), exhibit),
+        )
 
 
-def _correlate(case: Case, registry: Any, plugin_names: tuple[str, ...], run_id: str, summary: RunSummary) -> None:
+def _correlate(
+    case: Case, registry: Any, plugin_names: tuple[str, ...], run_id: str, summary: RunSummary
+) -> None:
     """Run each plugin's case-level hook; its previous case-level artefacts are replaced atomically."""
     kinds = registry.kinds
     for cls in registry.select(plugin_names):
@@ -340,8 +408,16 @@ def _correlate(case: Case, registry: Any, plugin_names: tuple[str, ...], run_id:
             conn.execute("DELETE FROM artefacts WHERE file_id IS NULL AND plugin = ?", (name,))
             case.insert_artefacts(produced, None, run_id)
 
-        case.log("process.correlate", {"run_id": run_id, "plugin": cls.name, "version": cls.version,
-                                       "artefacts": dict(sorted(counts.items()))}, apply=write)
+        case.log(
+            "process.correlate",
+            {
+                "run_id": run_id,
+                "plugin": cls.name,
+                "version": cls.version,
+                "artefacts": dict(sorted(counts.items())),
+            },
+            apply=write,
+        )
         summary.artefacts.update(counts)
 
 
@@ -352,17 +428,27 @@ def _finish(case: Case, run_id: str, summary: RunSummary) -> None:
     hits = case.conn.execute(
         "SELECT count(*) FROM yara_hits h JOIN files f ON f.id = h.file_id WHERE f.run_id = ?", (run_id,)
     ).fetchone()[0]
-    counts = dict(case.conn.execute(
-        "SELECT kind, count(*) FROM artefacts WHERE run_id = ? GROUP BY kind ORDER BY kind", (run_id,)
-    ).fetchall())
+    counts = dict(
+        case.conn.execute(
+            "SELECT kind, count(*) FROM artefacts WHERE run_id = ? GROUP BY kind ORDER BY kind", (run_id,)
+        ).fetchall()
+    )
     errors = case.conn.execute("SELECT count(*) FROM errors WHERE run_id = ?", (run_id,)).fetchone()[0]
-    final = {**summary.as_dict(), "files": totals[0], "bytes": totals[1], "hits": hits, "artefacts": counts,
-             "errors": errors}
+    final = {
+        **summary.as_dict(),
+        "files": totals[0],
+        "bytes": totals[1],
+        "hits": hits,
+        "artefacts": counts,
+        "errors": errors,
+    }
     summary.files, summary.bytes, summary.hits, summary.errors = totals[0], totals[1], hits, errors
     summary.artefacts = Counter(counts)
 
     def update(conn: Any) -> None:
-        conn.execute("UPDATE runs SET finished = ?, status = 'finished', summary = ? WHERE id = ?",
-                     (custody.utc_now(), json.dumps(final), run_id))
+        conn.execute(
+            "UPDATE runs SET finished = ?, status = 'finished', summary = ? WHERE id = ?",
+            (custody.utc_now(), json.dumps(final), run_id),
+        )
 
     case.log("process.finish", final, apply=update)

@@ -47,14 +47,24 @@ def mask_secrets(row: dict[str, Any], kind: ArtefactKind | None) -> dict[str, An
     return {**row, "fields": fields}
 
 
-def artefact_row(a: Artefact, kind: ArtefactKind | None, file: dict[str, Any] | None = None) -> dict[str, Any]:
+def artefact_row(
+    a: Artefact, kind: ArtefactKind | None, file: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """An artefact as a flat, JSON-able row with its fields in declaration order."""
     order = list(kind.columns) if kind else []
     fields = {k: a.fields.get(k) for k in order if k in a.fields}
     fields.update({k: v for k, v in a.fields.items() if k not in fields})
     return {
-        "id": a.id, "kind": a.kind, "exhibit": (file or {}).get("exhibit"),
-        "location": (file or {}).get("location"), "line": a.line, "offset": a.offset,
-        "plugin": f"{a.plugin} {a.plugin_version}".strip(), "rules": list(a.rules),
-        "tags": a.tags, "notes": a.notes, "file_id": a.file_id, "fields": fields,
+        "id": a.id,
+        "kind": a.kind,
+        "exhibit": (file or {}).get("exhibit"),
+        "location": (file or {}).get("location"),
+        "line": a.line,
+        "offset": a.offset,
+        "plugin": f"{a.plugin} {a.plugin_version}".strip(),
+        "rules": list(a.rules),
+        "tags": a.tags,
+        "notes": a.notes,
+        "file_id": a.file_id,
+        "fields": fields,
     }

@@ -108,7 +108,9 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema forward to SCHEMA_VERSION; returns the version found before."""
     found = conn.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
-        raise CaseError(f"case store has schema version {found}, newer than this workbench ({SCHEMA_VERSION})")
+        raise CaseError(
+            f"case store has schema version {found}, newer than this workbench ({SCHEMA_VERSION})"
+        )
     for version in range(found, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -162,8 +164,12 @@ class Case:
             migrate(conn)
             created = custody.utc_now()
             meta = {
-                "number": number, "title": title, "examiner": examiner, "agency": agency,
-                "timezone": timezone, "created_at": created,
+                "number": number,
+                "title": title,
+                "examiner": examiner,
+                "agency": agency,
+                "timezone": timezone,
+                "created_at": created,
             }
             conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", meta.items())
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -201,7 +207,12 @@ class Case:
         meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
         try:
             return CaseInfo(
-                meta["number"], meta["title"], meta["examiner"], meta["agency"], meta["timezone"], meta["created_at"]
+                meta["number"],
+                meta["title"],
+                meta["examiner"],
+                meta["agency"],
+                meta["timezone"],
+                meta["created_at"],
             )
         except KeyError as exc:
             raise CaseError(f"{self.path}: case store lacks {exc}") from None
@@ -306,7 +317,9 @@ class Case:
 
     def artefact_counts(self) -> dict[str, int]:
         """Number of artefacts per kind."""
-        return dict(self.conn.execute("SELECT kind, count(*) FROM artefacts GROUP BY kind ORDER BY kind").fetchall())
+        return dict(
+            self.conn.execute("SELECT kind, count(*) FROM artefacts GROUP BY kind ORDER BY kind").fetchall()
+        )
 
     def _tags(self) -> dict[str, list[tuple[str, str]]]:
         tags: dict[str, list[tuple[str, str]]] = {}
@@ -337,6 +350,7 @@ class Case:
         artefact = self.artefact(artefact_id)
         if artefact is None:
             raise CaseError(f"{artefact_id}: no such artefact (or the prefix is ambiguous)")
+
         def apply(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT OR REPLACE INTO tags(artefact_id, tag, note, examiner, time) VALUES (?,?,?,?,?)",
@@ -351,8 +365,11 @@ class Case:
         artefact = self.artefact(artefact_id)
         if artefact is None:
             raise CaseError(f"{artefact_id}: no such artefact (or the prefix is ambiguous)")
+
         def apply(conn: sqlite3.Connection) -> None:
-            if not conn.execute("DELETE FROM tags WHERE artefact_id = ? AND tag = ?", (artefact.id, tag)).rowcount:
+            if not conn.execute(
+                "DELETE FROM tags WHERE artefact_id = ? AND tag = ?", (artefact.id, tag)
+            ).rowcount:
                 raise CaseError(f"{artefact.id}: has no tag {tag!r}")
 
         self.log("untag", {"artefact": artefact.id, "kind": artefact.kind, "tag": tag}, apply)
@@ -374,8 +391,18 @@ class Case:
                 "INSERT OR IGNORE INTO artefacts(id, kind, exhibit, file_id, fields, line, offset, rules, plugin,"
                 " plugin_version, run_id, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    a.id, a.kind, exhibit, a.file_id, json.dumps(a.fields, sort_keys=True, ensure_ascii=False),
-                    a.line, a.offset, json.dumps(list(a.rules)), a.plugin, a.plugin_version, run_id, seq,
+                    a.id,
+                    a.kind,
+                    exhibit,
+                    a.file_id,
+                    json.dumps(a.fields, sort_keys=True, ensure_ascii=False),
+                    a.line,
+                    a.offset,
+                    json.dumps(list(a.rules)),
+                    a.plugin,
+                    a.plugin_version,
+                    run_id,
+                    seq,
                 ),
             )
             count += cur.rowcount
@@ -402,15 +429,38 @@ ARTEFACT_SELECT = (
 
 def _artefact_from_row(r: tuple[Any, ...], tags: list[tuple[str, str]]) -> Artefact:
     return Artefact(
-        kind=r[1], fields=json.loads(r[3]), line=r[4], offset=r[5], rules=tuple(json.loads(r[6])),
-        id=r[0], file_id=r[2], plugin=r[7], plugin_version=r[8],
-        tags=[t for t, _ in tags], notes=[n for _, n in tags if n],
+        kind=r[1],
+        fields=json.loads(r[3]),
+        line=r[4],
+        offset=r[5],
+        rules=tuple(json.loads(r[6])),
+        id=r[0],
+        file_id=r[2],
+        plugin=r[7],
+        plugin_version=r[8],
+        tags=[t for t, _ in tags],
+        notes=[n for _, n in tags if n],
     )
 
 
 JSON_COLUMNS = {
-    "paths", "stored_hashes", "expected_hashes", "manifest", "details", "intake_result", "layers", "problems",
-    "params", "environment", "summary", "tags", "meta", "strings", "scan", "fields", "rules",
+    "paths",
+    "stored_hashes",
+    "expected_hashes",
+    "manifest",
+    "details",
+    "intake_result",
+    "layers",
+    "problems",
+    "params",
+    "environment",
+    "summary",
+    "tags",
+    "meta",
+    "strings",
+    "scan",
+    "fields",
+    "rules",
 }
 
 

@@ -144,7 +144,13 @@ def _compile(patterns: Iterable[str]) -> re.Pattern[str] | None:
 def _triggers(names: tuple[str, ...]) -> tuple[Trigger, ...]:
     registry = load_registry()
     return tuple(
-        Trigger(cls(), _compile(cls.globs), _compile(cls.mime_types), _compile(cls.yara_rules), frozenset(cls.yara_tags))
+        Trigger(
+            cls(),
+            _compile(cls.globs),
+            _compile(cls.mime_types),
+            _compile(cls.yara_rules),
+            frozenset(cls.yara_tags),
+        )
         for cls in registry.select(names)
     )
 
@@ -179,10 +185,19 @@ def run_batch(task: BatchTask) -> BatchResult:
         record["scan"] = scan_note
         result.hits += [(fid, m) for m in yara]
         view = FileView(
-            exhibit=task.exhibit, location=entry.location, path=entry.path, size=entry.size,
-            mime=record["mime"] or "", magic=record["magic"] or "", yara=tuple(yara), mtime=entry.mtime,
-            deleted=not entry.allocated, sha256=record["sha256"] or "",
-            opener=_opener(source, entry.address), sibling_opener=_sibling_opener(source, entry), _data=data,
+            exhibit=task.exhibit,
+            location=entry.location,
+            path=entry.path,
+            size=entry.size,
+            mime=record["mime"] or "",
+            magic=record["magic"] or "",
+            yara=tuple(yara),
+            mtime=entry.mtime,
+            deleted=not entry.allocated,
+            sha256=record["sha256"] or "",
+            opener=_opener(source, entry.address),
+            sibling_opener=_sibling_opener(source, entry),
+            _data=data,
         )
         for trigger in triggers:
             if not trigger.fires(entry.path, view.mime, view.yara):
@@ -202,18 +217,43 @@ def run_batch(task: BatchTask) -> BatchResult:
     return result
 
 
-def _error(task: BatchTask, entry: FileEntry, fid: str, stage: str, plugin: str | None, error: str) -> dict[str, Any]:
-    return {"run_id": task.run_id, "exhibit": task.exhibit, "file_id": fid, "location": entry.location,
-            "stage": stage, "plugin": plugin, "error": error}
+def _error(
+    task: BatchTask, entry: FileEntry, fid: str, stage: str, plugin: str | None, error: str
+) -> dict[str, Any]:
+    return {
+        "run_id": task.run_id,
+        "exhibit": task.exhibit,
+        "file_id": fid,
+        "location": entry.location,
+        "stage": stage,
+        "plugin": plugin,
+        "error": error,
+    }
 
 
 def _file_record(entry: FileEntry, fid: str, run_id: str) -> dict[str, Any]:
     return {
-        "id": fid, "exhibit": entry.exhibit, "location": entry.location, "layers": list(entry.layers),
-        "path": entry.path, "address": entry.address, "inode": entry.inode, "type": entry.type,
-        "size": entry.size, "allocated": int(entry.allocated), "mtime": entry.mtime, "atime": entry.atime,
-        "ctime": entry.ctime, "btime": entry.btime, "md5": None, "sha1": None, "sha256": None,
-        "mime": None, "magic": None, "scan": None, "run_id": run_id,
+        "id": fid,
+        "exhibit": entry.exhibit,
+        "location": entry.location,
+        "layers": list(entry.layers),
+        "path": entry.path,
+        "address": entry.address,
+        "inode": entry.inode,
+        "type": entry.type,
+        "size": entry.size,
+        "allocated": int(entry.allocated),
+        "mtime": entry.mtime,
+        "atime": entry.atime,
+        "ctime": entry.ctime,
+        "btime": entry.btime,
+        "md5": None,
+        "sha1": None,
+        "sha256": None,
+        "mime": None,
+        "magic": None,
+        "scan": None,
+        "run_id": run_id,
     }
 
 
@@ -297,7 +337,9 @@ def _shift(matches: list[YaraMatch], base: int) -> list[YaraMatch]:
     if not base:
         return matches
     return [
-        YaraMatch(m.rule, m.namespace, m.tags, m.meta, tuple((i, o + base, b) for i, o, b in m.strings), m.capped)
+        YaraMatch(
+            m.rule, m.namespace, m.tags, m.meta, tuple((i, o + base, b) for i, o, b in m.strings), m.capped
+        )
         for m in matches
     ]
 
@@ -314,7 +356,11 @@ def _merge(windows: list[list[YaraMatch]], cap: int) -> list[YaraMatch]:
             old = merged[key]
             strings = sorted(set(old.strings) | set(m.strings), key=lambda s: (s[1], s[0]))
             merged[key] = YaraMatch(
-                m.rule, m.namespace, m.tags, m.meta, tuple(strings[:cap]),
+                m.rule,
+                m.namespace,
+                m.tags,
+                m.meta,
+                tuple(strings[:cap]),
                 old.capped or m.capped or len(strings) > cap,
             )
     return sorted(merged.values(), key=lambda m: (m.namespace, m.rule))

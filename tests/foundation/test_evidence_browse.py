@@ -18,7 +18,9 @@ def fat_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tree = base / "tree"
     (tree / "panel").mkdir(parents=True)
     (tree / "panel" / "config.ini").write_text("[XUI]\nhostname = 127.0.0.1\n")
-    (tree / "customers.csv").write_text("email,username,expires\nm.rossi@mail.invalid,client_0417,2024-07-01\n")
+    (tree / "customers.csv").write_text(
+        "email,username,expires\nm.rossi@mail.invalid,client_0417,2024-07-01\n"
+    )
     return make_fat(tree, base / "usb.raw", 16, fat=16, label="USB", delete=["customers.csv"])
 
 
@@ -34,8 +36,11 @@ def test_ls_info_and_cat(new_case: Path, fat_image: Path, tmp_path: Path, cli: R
     assert "DELETED" in long_listing
     info = cli("evidence", "info", new_case, "EX-02").output
     assert "fat" in info.lower()
-    config = next(json.loads(line) for line in cli("evidence", "ls", new_case, "EX-02", "--json").output.splitlines()
-                  if json.loads(line)["path"].endswith("config.ini"))
+    config = next(
+        json.loads(line)
+        for line in cli("evidence", "ls", new_case, "EX-02", "--json").output.splitlines()
+        if json.loads(line)["path"].endswith("config.ini")
+    )
     out = tmp_path / "config.ini"
     cli("evidence", "cat", new_case, "EX-02", config["location"], "--out", out)
     assert out.read_text() == "[XUI]\nhostname = 127.0.0.1\n"

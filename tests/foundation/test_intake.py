@@ -40,8 +40,14 @@ def e01_image(raw_image: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     from workbench.samples.images import make_e01
 
     out = tmp_path_factory.mktemp("e01") / "disk"
-    segments = make_e01(raw_image, out, segment_bytes=3 * 1024 * 1024, case_number="2026-ISOP-001",
-                        examiner="A. Examiner", description="test disk")
+    segments = make_e01(
+        raw_image,
+        out,
+        segment_bytes=3 * 1024 * 1024,
+        case_number="2026-ISOP-001",
+        examiner="A. Examiner",
+        description="test disk",
+    )
     return segments[0]
 
 
@@ -51,13 +57,29 @@ def _evidence(case_dir: Path) -> list[dict]:
     return [dict(r) for r in db.execute("SELECT * FROM evidence")]
 
 
-def test_raw_intake_hashes_equal_coreutils_and_evidence_is_unchanged(new_case: Path, raw_image: Path,
-                                                                     cli: RunCli) -> None:
+def test_raw_intake_hashes_equal_coreutils_and_evidence_is_unchanged(
+    new_case: Path, raw_image: Path, cli: RunCli
+) -> None:
     before = fingerprint([raw_image])
     sha256 = _tool_hash("sha256sum", raw_image)
-    result = cli("evidence", "add", new_case, raw_image, "--exhibit", "EX-01", "--description", "panel disk",
-                 "--seized-by", "PC Smith", "--seized-at", "2024-06-02T06:00:00Z", "--seal", "A123",
-                 "--expected-sha256", sha256)
+    result = cli(
+        "evidence",
+        "add",
+        new_case,
+        raw_image,
+        "--exhibit",
+        "EX-01",
+        "--description",
+        "panel disk",
+        "--seized-by",
+        "PC Smith",
+        "--seized-at",
+        "2024-06-02T06:00:00Z",
+        "--seal",
+        "A123",
+        "--expected-sha256",
+        sha256,
+    )
     item = _evidence(new_case)[0]
     assert item["md5"] == _tool_hash("md5sum", raw_image)
     assert item["sha1"] == _tool_hash("sha1sum", raw_image)
@@ -72,8 +94,9 @@ def test_raw_intake_hashes_equal_coreutils_and_evidence_is_unchanged(new_case: P
 
 
 @needs_ewf
-def test_e01_intake_hashes_the_decoded_media_and_checks_stored_hashes(new_case: Path, raw_image: Path,
-                                                                      e01_image: Path, cli: RunCli) -> None:
+def test_e01_intake_hashes_the_decoded_media_and_checks_stored_hashes(
+    new_case: Path, raw_image: Path, e01_image: Path, cli: RunCli
+) -> None:
     segments = sorted(e01_image.parent.glob("disk.E*"))
     assert len(segments) >= 2, "the test wants a multi-segment E01"
     before = fingerprint(segments)
@@ -90,8 +113,9 @@ def test_e01_intake_hashes_the_decoded_media_and_checks_stored_hashes(new_case: 
 
 
 @needs_ewf
-def test_flipped_byte_in_an_e01_chunk_is_reported(new_case: Path, e01_image: Path, tmp_path: Path,
-                                                  cli: RunCli) -> None:
+def test_flipped_byte_in_an_e01_chunk_is_reported(
+    new_case: Path, e01_image: Path, tmp_path: Path, cli: RunCli
+) -> None:
     copy_dir = tmp_path / "bad"
     copy_dir.mkdir()
     for seg in e01_image.parent.glob("disk.E*"):
@@ -102,22 +126,37 @@ def test_flipped_byte_in_an_e01_chunk_is_reported(new_case: Path, e01_image: Pat
     position = len(data) // 2
     data[position] ^= 0xFF
     first.write_bytes(bytes(data))
-    result = cli("evidence", "add", new_case, first, "--exhibit", "EX-09", "--description", "tampered", expect=None)
+    result = cli(
+        "evidence", "add", new_case, first, "--exhibit", "EX-09", "--description", "tampered", expect=None
+    )
     if result.exit_code == 0:
         assert "MISMATCH" in result.output
-        custody_actions = [json.loads(x)["action"] for x in (new_case / "custody.jsonl").read_text().splitlines()]
+        custody_actions = [
+            json.loads(x)["action"] for x in (new_case / "custody.jsonl").read_text().splitlines()
+        ]
         assert "evidence.hash_mismatch" in custody_actions
     else:
         assert result.exit_code == 2 and "disk.E01" in result.output
 
 
 @needs_ewf
-def test_missing_e01_segment_is_a_clear_error(new_case: Path, e01_image: Path, tmp_path: Path, cli: RunCli) -> None:
+def test_missing_e01_segment_is_a_clear_error(
+    new_case: Path, e01_image: Path, tmp_path: Path, cli: RunCli
+) -> None:
     copy_dir = tmp_path / "partial"
     copy_dir.mkdir()
     shutil.copy(e01_image.parent / "disk.E01", copy_dir / "disk.E01")
-    result = cli("evidence", "add", new_case, copy_dir / "disk.E01", "--exhibit", "EX-02", "--description", "d",
-                 expect=2)
+    result = cli(
+        "evidence",
+        "add",
+        new_case,
+        copy_dir / "disk.E01",
+        "--exhibit",
+        "EX-02",
+        "--description",
+        "d",
+        expect=2,
+    )
     assert "E02" in result.output and "error:" in result.output
     assert _evidence(new_case) == []
 
@@ -140,9 +179,21 @@ def test_directory_evidence_gets_a_manifest_hash(new_case: Path, tmp_path: Path,
     assert fingerprint([tree]).keys() == before.keys()
 
 
-def test_wrong_expected_hash_is_recorded_warned_and_listed(new_case: Path, raw_image: Path, cli: RunCli) -> None:
-    result = cli("evidence", "add", new_case, raw_image, "--exhibit", "EX-01", "--description", "d",
-                 "--expected-md5", "0" * 32)
+def test_wrong_expected_hash_is_recorded_warned_and_listed(
+    new_case: Path, raw_image: Path, cli: RunCli
+) -> None:
+    result = cli(
+        "evidence",
+        "add",
+        new_case,
+        raw_image,
+        "--exhibit",
+        "EX-01",
+        "--description",
+        "d",
+        "--expected-md5",
+        "0" * 32,
+    )
     assert "WARNING" in result.output and "MISMATCH" in result.output
     listing = cli("evidence", "list", new_case)
     assert "HASH MISMATCH" in listing.output
@@ -153,14 +204,32 @@ def test_wrong_expected_hash_is_recorded_warned_and_listed(new_case: Path, raw_i
 @pytest.mark.parametrize(
     "make_args, message",
     [
-        (lambda case, img, tmp: [case, tmp / "nope.raw", "--exhibit", "EX-1", "--description", "d"], "nope.raw"),
-        (lambda case, img, tmp: [tmp / "not-a-case", img, "--exhibit", "EX-1", "--description", "d"], "not-a-case"),
-        (lambda case, img, tmp: [case, img, "--exhibit", "EX-1", "--description", "d", "--expected-sha256", "xyz"],
-         "--expected-sha256"),
+        (
+            lambda case, img, tmp: [case, tmp / "nope.raw", "--exhibit", "EX-1", "--description", "d"],
+            "nope.raw",
+        ),
+        (
+            lambda case, img, tmp: [tmp / "not-a-case", img, "--exhibit", "EX-1", "--description", "d"],
+            "not-a-case",
+        ),
+        (
+            lambda case, img, tmp: [
+                case,
+                img,
+                "--exhibit",
+                "EX-1",
+                "--description",
+                "d",
+                "--expected-sha256",
+                "xyz",
+            ],
+            "--expected-sha256",
+        ),
     ],
 )
-def test_bad_input_is_one_line_and_nothing_is_written(new_case: Path, raw_image: Path, tmp_path: Path,
-                                                      cli: RunCli, make_args, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_one_line_and_nothing_is_written(
+    new_case: Path, raw_image: Path, tmp_path: Path, cli: RunCli, make_args, message
+) -> None:  # type: ignore[no-untyped-def]
     custody_before = (new_case / "custody.jsonl").read_text()
     (tmp_path / "not-a-case").mkdir()
     result = cli("evidence", "add", *make_args(new_case, raw_image, tmp_path), expect=2)
@@ -198,14 +267,27 @@ def test_unknown_format_and_empty_files_are_refused(new_case: Path, tmp_path: Pa
     assert _evidence(new_case) == []
 
 
-def test_case_init_refuses_a_non_empty_directory_and_show_prints_the_case(tmp_path: Path, cli: RunCli,
-                                                                           new_case: Path) -> None:
+def test_case_init_refuses_a_non_empty_directory_and_show_prints_the_case(
+    tmp_path: Path, cli: RunCli, new_case: Path
+) -> None:
     result = cli("case", "init", new_case, "--number", "X", "--title", "T", "--examiner", "E", expect=2)
     assert "not an empty directory" in result.output
     shown = cli("case", "show", new_case)
     assert "2026-ISOP-001" in shown.output and "Europe/Lisbon" in shown.output
-    result = cli("case", "init", tmp_path / "c2", "--number", "X", "--title", "T", "--examiner", "E",
-                 "--timezone", "Mars/Olympus", expect=2)
+    result = cli(
+        "case",
+        "init",
+        tmp_path / "c2",
+        "--number",
+        "X",
+        "--title",
+        "T",
+        "--examiner",
+        "E",
+        "--timezone",
+        "Mars/Olympus",
+        expect=2,
+    )
     assert "Mars/Olympus" in result.output and not (tmp_path / "c2" / "case.sqlite").exists()
 
 
@@ -216,7 +298,18 @@ def test_version_names_the_forensic_libraries(cli: RunCli) -> None:
 
 
 def test_examiner_of_an_event_can_be_named_per_command(new_case: Path, raw_image: Path, cli: RunCli) -> None:
-    cli("--examiner", "B. Second", "evidence", "add", new_case, raw_image, "--exhibit", "EX-01", "--description", "d")
+    cli(
+        "--examiner",
+        "B. Second",
+        "evidence",
+        "add",
+        new_case,
+        raw_image,
+        "--exhibit",
+        "EX-01",
+        "--description",
+        "d",
+    )
     cli("evidence", "verify", new_case, env={"WORKBENCH_EXAMINER": "C. Third"})
     events = [json.loads(x) for x in (new_case / "custody.jsonl").read_text().splitlines()]
     assert [e["examiner"] for e in events] == ["A. Examiner", "B. Second", "C. Third"]

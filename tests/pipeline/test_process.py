@@ -18,11 +18,18 @@ from tests.conftest import RunCli, fingerprint
 from tests.pipeline.conftest import MARKER
 
 
-def wb(*args: str | Path, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def wb(
+    *args: str | Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run the workbench CLI in a subprocess (its own interpreter, entry points as installed)."""
     full_env = {**os.environ, **(env or {})}
-    result = subprocess.run([sys.executable, "-m", "workbench.cli", *map(str, args)], capture_output=True,
-                            text=True, env=full_env, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=600,
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}: {result.stdout}\n{result.stderr}")
     return result
@@ -31,48 +38,83 @@ def wb(*args: str | Path, env: dict[str, str] | None = None, check: bool = True)
 def make_case(base: Path, image: Path, name: str = "case") -> Path:
     case_dir = base / name
     wb("case", "init", case_dir, "--number", "T-1", "--title", "pipeline", "--examiner", "Tester")
-    wb("evidence", "add", case_dir, image, "--exhibit", "EX-01", "--description", "server",
-       "--seized-at", "2024-06-02T06:00:00Z")
+    wb(
+        "evidence",
+        "add",
+        case_dir,
+        image,
+        "--exhibit",
+        "EX-01",
+        "--description",
+        "server",
+        "--seized-at",
+        "2024-06-02T06:00:00Z",
+    )
     return case_dir
 
 
 def store_state(case_dir: Path) -> dict[str, object]:
     """What a run produced, without run ids or times: files, hits, artefacts."""
     db = sqlite3.connect(case_dir / "case.sqlite")
-    files = sorted(db.execute("SELECT id, location, type, size, allocated, md5, sha1, sha256, mime, magic FROM files"))
+    files = sorted(
+        db.execute("SELECT id, location, type, size, allocated, md5, sha1, sha256, mime, magic FROM files")
+    )
     hits = sorted(db.execute("SELECT file_id, namespace, rule, strings FROM yara_hits"))
     artefacts = sorted(db.execute("SELECT id, kind, file_id, fields, line, offset, plugin FROM artefacts"))
     batches = db.execute("SELECT count(*) FROM batches").fetchone()[0]
     return {"files": files, "hits": hits, "artefacts": artefacts, "batches": batches}
 
 
-def test_process_hashes_types_scans_and_extracts(tmp_path: Path, server_image, rule_pack, cli: RunCli) -> None:  # type: ignore[no-untyped-def]
+def test_process_hashes_types_scans_and_extracts(
+    tmp_path: Path, server_image, rule_pack, cli: RunCli
+) -> None:  # type: ignore[no-untyped-def]
     image, written = server_image
     before = fingerprint([image])
     case_dir = make_case(tmp_path, image)
-    result = wb("process", case_dir, "--rules", rule_pack, "--workers", "2", "--batch-files", "50",
-                "--max-scan-bytes", "64K")
+    result = wb(
+        "process",
+        case_dir,
+        "--rules",
+        rule_pack,
+        "--workers",
+        "2",
+        "--batch-files",
+        "50",
+        "--max-scan-bytes",
+        "64K",
+    )
     assert "YARA hits" in result.stdout and "yara.hit" in result.stdout
     db = sqlite3.connect(case_dir / "case.sqlite")
-    rows = {r[0]: r[1:] for r in db.execute("SELECT path, sha256, md5, mime, scan FROM files WHERE type = 'file'")}
+    rows = {
+        r[0]: r[1:] for r in db.execute("SELECT path, sha256, md5, mime, scan FROM files WHERE type = 'file'")
+    }
     for path, data in written.items():
         assert rows[path][0] == hashlib.sha256(data).hexdigest(), path
         assert rows[path][1] == hashlib.md5(data).hexdigest(), path
     assert rows["/etc/hostname"][2] == "text/plain"
-    hit_paths = {r[0] for r in db.execute(
-        "SELECT f.path FROM yara_hits h JOIN files f ON f.id = h.file_id WHERE h.rule = 'test_marker'")}
+    hit_paths = {
+        r[0]
+        for r in db.execute(
+            "SELECT f.path FROM yara_hits h JOIN files f ON f.id = h.file_id WHERE h.rule = 'test_marker'"
+        )
+    }
     assert hit_paths == {p for p, d in written.items() if MARKER in d}
     # The big file is scanned in windows past --max-scan-bytes, the hit offset is the real one, and it says so.
-    big = db.execute("SELECT f.scan, h.strings FROM files f JOIN yara_hits h ON h.file_id = f.id "
-                     "WHERE f.path = '/srv/media/big.bin'").fetchone()
+    big = db.execute(
+        "SELECT f.scan, h.strings FROM files f JOIN yara_hits h ON h.file_id = f.id "
+        "WHERE f.path = '/srv/media/big.bin'"
+    ).fetchone()
     assert "windows" in json.loads(big[0])["scan_windows"]
     assert json.loads(big[1])[0][1] == written["/srv/media/big.bin"].index(MARKER)
     kinds = dict(db.execute("SELECT kind, count(*) FROM artefacts GROUP BY kind"))
     assert kinds["yara.hit"] == len(hit_paths) + 1  # + the SQL dump's users table
     actions = [json.loads(x)["action"] for x in (case_dir / "custody.jsonl").read_text().splitlines()]
     assert actions[:3] == ["case.init", "evidence.add", "process.start"] and actions[-1] == "process.finish"
-    start = next(json.loads(x) for x in (case_dir / "custody.jsonl").read_text().splitlines()
-                 if json.loads(x)["action"] == "process.start")
+    start = next(
+        json.loads(x)
+        for x in (case_dir / "custody.jsonl").read_text().splitlines()
+        if json.loads(x)["action"] == "process.start"
+    )
     rule_file = rule_pack / "testpack.yar"
     assert start["details"]["rule_files"][0]["sha256"] == hashlib.sha256(rule_file.read_bytes()).hexdigest()
     assert {"libtsk", "libmagic", "yara"} <= start["details"]["versions"].keys()
@@ -89,12 +131,16 @@ def test_two_runs_give_the_same_artefact_ids(tmp_path: Path, server_image, rule_
     assert a["files"] == b["files"] and a["hits"] == b["hits"] and a["artefacts"] == b["artefacts"]
 
 
-def test_rule_pack_that_does_not_compile_is_refused_before_evidence_is_touched(tmp_path: Path, server_image) -> None:  # type: ignore[no-untyped-def]
+def test_rule_pack_that_does_not_compile_is_refused_before_evidence_is_touched(
+    tmp_path: Path, server_image
+) -> None:  # type: ignore[no-untyped-def]
     image, _ = server_image
     case_dir = make_case(tmp_path, image)
     bad = tmp_path / "badpack"
     bad.mkdir()
-    (bad / "bad.yar").write_text('rule ok { condition: true }\n\nrule broken {\n  strings: $a = "x"\n  condition: $b\n}\n')
+    (bad / "bad.yar").write_text(
+        'rule ok { condition: true }\n\nrule broken {\n  strings: $a = "x"\n  condition: $b\n}\n'
+    )
     result = wb("process", case_dir, "--rules", bad, check=False)
     assert result.returncode == 2
     assert "bad.yar" in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -103,7 +149,8 @@ def test_rule_pack_that_does_not_compile_is_refused_before_evidence_is_touched(t
 
 
 def test_third_party_plugin_installed_with_pip_is_found_and_its_failure_recorded(
-        tmp_path: Path, server_image, rule_pack, thirdparty_site: Path) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, server_image, rule_pack, thirdparty_site: Path
+) -> None:  # type: ignore[no-untyped-def]
     image, written = server_image
     env = {"PYTHONPATH": str(thirdparty_site)}
     listing = wb("plugins", "list", env=env).stdout
@@ -116,23 +163,38 @@ def test_third_party_plugin_installed_with_pip_is_found_and_its_failure_recorded
     count = db.execute("SELECT count(*) FROM artefacts WHERE kind = 'thirdparty.page'").fetchone()[0]
     assert count == len(pages) - 1
     error = db.execute("SELECT location, plugin, error FROM errors").fetchone()
-    assert error[0].endswith("page0013.txt") and error[1] == "thirdparty_pages" and "planted failure" in error[2]
+    assert (
+        error[0].endswith("page0013.txt") and error[1] == "thirdparty_pages" and "planted failure" in error[2]
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_after", [1, 4, 9])
-def test_run_killed_with_sigkill_resumes_to_the_same_store(tmp_path: Path, server_image, rule_pack,
-                                                           thirdparty_site: Path, kill_after: int) -> None:  # type: ignore[no-untyped-def]
+def test_run_killed_with_sigkill_resumes_to_the_same_store(
+    tmp_path: Path, server_image, rule_pack, thirdparty_site: Path, kill_after: int
+) -> None:  # type: ignore[no-untyped-def]
     image, _ = server_image
     env = {**os.environ, "PYTHONPATH": str(thirdparty_site), "THIRDPARTY_SLOW": "1"}
     reference = make_case(tmp_path, image, "reference")
     wb("process", reference, "--rules", rule_pack, "--workers", "2", "--batch-files", "20", env=env)
 
     case_dir = make_case(tmp_path, image, "killed")
-    args = [sys.executable, "-m", "workbench.cli", "process", str(case_dir), "--rules", str(rule_pack),
-            "--workers", "2", "--batch-files", "20"]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    args = [
+        sys.executable,
+        "-m",
+        "workbench.cli",
+        "process",
+        str(case_dir),
+        "--rules",
+        str(rule_pack),
+        "--workers",
+        "2",
+        "--batch-files",
+        "20",
+    ]
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     db = sqlite3.connect(case_dir / "case.sqlite", timeout=30)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -158,7 +220,8 @@ def test_run_killed_with_sigkill_resumes_to_the_same_store(tmp_path: Path, serve
 
 @pytest.mark.slow
 def test_dask_cluster_gives_the_same_result_and_survives_a_killed_worker(
-        tmp_path: Path, server_image, rule_pack, thirdparty_site: Path) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, server_image, rule_pack, thirdparty_site: Path
+) -> None:  # type: ignore[no-untyped-def]
     image, _ = server_image
     env = {**os.environ, "PYTHONPATH": str(thirdparty_site), "THIRDPARTY_SLOW": "1"}
     local = make_case(tmp_path, image, "local")
@@ -166,20 +229,58 @@ def test_dask_cluster_gives_the_same_result_and_survives_a_killed_worker(
 
     bindir = Path(sys.executable).parent
     port = 40000 + os.getpid() % 2000
-    procs = [subprocess.Popen([str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            [str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         time.sleep(3)
         for _ in range(2):
-            procs.append(subprocess.Popen(
-                [str(bindir / "dask"), "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--nworkers", "1",
-                 "--no-dashboard", "--host", "127.0.0.1"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(bindir / "dask"),
+                        "worker",
+                        f"tcp://127.0.0.1:{port}",
+                        "--nthreads",
+                        "1",
+                        "--nworkers",
+                        "1",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
         time.sleep(4)
         cluster = make_case(tmp_path, image, "cluster")
-        run = subprocess.Popen([sys.executable, "-m", "workbench.cli", "process", str(cluster), "--rules",
-                                str(rule_pack), "--scheduler", f"tcp://127.0.0.1:{port}", "--batch-files", "20"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        run = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "workbench.cli",
+                "process",
+                str(cluster),
+                "--rules",
+                str(rule_pack),
+                "--scheduler",
+                f"tcp://127.0.0.1:{port}",
+                "--batch-files",
+                "20",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         db = sqlite3.connect(cluster / "case.sqlite", timeout=30)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

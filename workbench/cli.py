@@ -67,10 +67,20 @@ def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 
 
 @click.group(cls=WorkbenchGroup)
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=print_version,
-              help="Show the tool version and the library versions it runs on.")
-@click.option("--examiner", envvar="WORKBENCH_EXAMINER", default=None,
-              help="Examiner recorded in custody events (default: the case's examiner).")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=print_version,
+    help="Show the tool version and the library versions it runs on.",
+)
+@click.option(
+    "--examiner",
+    envvar="WORKBENCH_EXAMINER",
+    default=None,
+    help="Examiner recorded in custody events (default: the case's examiner).",
+)
 @click.pass_context
 def main(ctx: click.Context, examiner: str | None) -> None:
     """isop-workbench: forensic workbench for online-piracy investigations."""
@@ -87,8 +97,16 @@ def open_case(ctx: click.Context, case_dir: Path) -> Any:
 @contextmanager
 def progress_bar(total: int | None, desc: str, unit: str = "B") -> Iterator[Callable[[int], None]]:
     """A tqdm bar on stderr (MB/s and ETA for bytes); silent when stderr is not a terminal."""
-    bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, unit_divisor=1024 if unit == "B" else 1000,
-               file=sys.stderr, disable=None, leave=False)
+    bar = tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        unit_scale=True,
+        unit_divisor=1024 if unit == "B" else 1000,
+        file=sys.stderr,
+        disable=None,
+        leave=False,
+    )
     try:
         yield bar.update
     finally:
@@ -109,13 +127,24 @@ def case() -> None:
 @click.option("--title", required=True, help="Case title.")
 @click.option("--examiner", "case_examiner", required=True, help="Lead examiner.")
 @click.option("--agency", default="", help="Agency.")
-@click.option("--timezone", default="UTC", show_default=True, help="Time zone used for display (storage is UTC).")
-def case_init(case_dir: Path, number: str, title: str, case_examiner: str, agency: str, timezone: str) -> None:
+@click.option(
+    "--timezone", default="UTC", show_default=True, help="Time zone used for display (storage is UTC)."
+)
+def case_init(
+    case_dir: Path, number: str, title: str, case_examiner: str, agency: str, timezone: str
+) -> None:
     """Create a case directory."""
     from workbench.store import Case
 
-    created = Case.create(case_dir, number=number, title=title, examiner=case_examiner, agency=agency,
-                          timezone=timezone, tool_versions=library_versions())
+    created = Case.create(
+        case_dir,
+        number=number,
+        title=title,
+        examiner=case_examiner,
+        agency=agency,
+        timezone=timezone,
+        tool_versions=library_versions(),
+    )
     click.echo(f"case {created.info.number} created in {case_dir}")
 
 
@@ -126,8 +155,14 @@ def case_show(ctx: click.Context, case_dir: Path) -> None:
     """Show a case's details, evidence and counts."""
     c = open_case(ctx, case_dir)
     i = c.info
-    for label, value in (("Case number", i.number), ("Title", i.title), ("Agency", i.agency),
-                         ("Examiner", i.examiner), ("Time zone", i.timezone), ("Created", i.created_at)):
+    for label, value in (
+        ("Case number", i.number),
+        ("Title", i.title),
+        ("Agency", i.agency),
+        ("Examiner", i.examiner),
+        ("Time zone", i.timezone),
+        ("Created", i.created_at),
+    ):
         click.echo(f"{label:<13} {value}")
     items = c.evidence()
     click.echo(f"Evidence      {len(items)} item(s): " + ", ".join(e["exhibit"] for e in items))
@@ -160,10 +195,22 @@ def evidence() -> None:
 @click.option("--password", default=None, help="Password for an encrypted volume in the item.")
 @click.option("--recovery-key", default=None, help="Recovery key for an encrypted volume in the item.")
 @click.pass_context
-def evidence_add(ctx: click.Context, case_dir: Path, path: Path, exhibit: str, description: str,
-                 seized_by: str | None, seized_at: str | None, seized_from: str | None, seal: str | None,
-                 expected_md5: str | None, expected_sha1: str | None, expected_sha256: str | None,
-                 password: str | None, recovery_key: str | None) -> None:
+def evidence_add(
+    ctx: click.Context,
+    case_dir: Path,
+    path: Path,
+    exhibit: str,
+    description: str,
+    seized_by: str | None,
+    seized_at: str | None,
+    seized_from: str | None,
+    seal: str | None,
+    expected_md5: str | None,
+    expected_sha1: str | None,
+    expected_sha256: str | None,
+    password: str | None,
+    recovery_key: str | None,
+) -> None:
     """Add an evidence item: detect its format, hash its media, compare with stored/expected hashes."""
     from workbench.artefacts import iso_utc
     from workbench.intake import IntakeError, SeizureDetails, add_evidence
@@ -177,17 +224,29 @@ def evidence_add(ctx: click.Context, case_dir: Path, path: Path, exhibit: str, d
     seizure = SeizureDetails(seized_by, seized_at, seized_from, seal)
     expected = {"md5": expected_md5, "sha1": expected_sha1, "sha256": expected_sha256}
     with progress_bar(None, f"hashing {exhibit}") as update:
-        result = add_evidence(c, path, exhibit=exhibit, description=description, seizure=seizure,
-                              expected={k: v for k, v in expected.items() if v}, password=password,
-                              recovery_key=recovery_key, progress=update)
-    click.echo(f"{exhibit}: {result.info.format}, {len(result.info.paths)} file(s), "
-               f"{result.info.media_size if result.info.media_size is not None else '-'} bytes")
+        result = add_evidence(
+            c,
+            path,
+            exhibit=exhibit,
+            description=description,
+            seizure=seizure,
+            expected={k: v for k, v in expected.items() if v},
+            password=password,
+            recovery_key=recovery_key,
+            progress=update,
+        )
+    click.echo(
+        f"{exhibit}: {result.info.format}, {len(result.info.paths)} file(s), "
+        f"{result.info.media_size if result.info.media_size is not None else '-'} bytes"
+    )
     for algo in ("md5", "sha1", "sha256"):
         click.echo(f"  {algo:<6} {result.hashes[algo]}")
     for check in result.checks:
         verdict = "match" if check["ok"] else "MISMATCH"
         line = f"  {check['algorithm']} {check['against']}: {verdict}"
-        click.echo(line if check["ok"] else click.style(f"WARNING: {line.strip()}", fg="red"), err=not check["ok"])
+        click.echo(
+            line if check["ok"] else click.style(f"WARNING: {line.strip()}", fg="red"), err=not check["ok"]
+        )
 
 
 @evidence.command("list")
@@ -233,8 +292,13 @@ def open_source(c: Any, exhibit: str) -> Any:
     from workbench.sources import ContainerInfo, EvidenceRef, Source
 
     item = c.evidence_item(exhibit)
-    info = ContainerInfo(format=item["format"], paths=tuple(item["paths"]), media_size=item["size"],
-                         stored_hashes=item["stored_hashes"], details=item["details"])
+    info = ContainerInfo(
+        format=item["format"],
+        paths=tuple(item["paths"]),
+        media_size=item["size"],
+        stored_hashes=item["stored_hashes"],
+        details=item["details"],
+    )
     return Source(EvidenceRef(exhibit, info, item.get("password"), item.get("recovery_key")))
 
 
@@ -245,7 +309,9 @@ def open_source(c: Any, exhibit: str) -> Any:
 @click.option("--long", "long_", is_flag=True, help="Inode, size, times and state too.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_context
-def evidence_ls(ctx: click.Context, case_dir: Path, exhibit: str, deleted: bool, long_: bool, as_json: bool) -> None:
+def evidence_ls(
+    ctx: click.Context, case_dir: Path, exhibit: str, deleted: bool, long_: bool, as_json: bool
+) -> None:
     """List every file of an item with its location chain."""
     c = open_case(ctx, case_dir)
     with open_source(c, exhibit) as source:
@@ -256,8 +322,10 @@ def evidence_ls(ctx: click.Context, case_dir: Path, exhibit: str, deleted: bool,
                 click.echo(json.dumps({**_entry_dict(entry), "location": entry.location}, ensure_ascii=True))
             elif long_:
                 state = "alloc" if entry.allocated else "DELETED"
-                click.echo(f"{entry.inode or '-':>10} {entry.type:<7} {entry.size:>12} {entry.mtime or '-':<31} "
-                           f"{state:<7} {entry.location}")
+                click.echo(
+                    f"{entry.inode or '-':>10} {entry.type:<7} {entry.size:>12} {entry.mtime or '-':<31} "
+                    f"{state:<7} {entry.location}"
+                )
             else:
                 click.echo(entry.location + ("" if entry.allocated else "  (deleted)"))
         for problem in source.problems:
@@ -274,7 +342,9 @@ def _entry_dict(entry: Any) -> dict[str, Any]:
 @click.argument("case_dir", type=click.Path(path_type=Path))
 @click.argument("exhibit")
 @click.argument("location")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to this file instead of stdout.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="Write to this file instead of stdout."
+)
 @click.pass_context
 def evidence_cat(ctx: click.Context, case_dir: Path, exhibit: str, location: str, out: Path | None) -> None:
     """Stream one file's bytes."""
@@ -366,8 +436,12 @@ def plugins_list() -> None:
         click.echo(f"{p.name} {p.version}  ({reg.sources[p.name]})")
         if p.description:
             click.echo(f"    {p.description}")
-        for label, values in (("globs", p.globs), ("mime", p.mime_types), ("yara rules", p.yara_rules),
-                              ("yara tags", p.yara_tags)):
+        for label, values in (
+            ("globs", p.globs),
+            ("mime", p.mime_types),
+            ("yara rules", p.yara_rules),
+            ("yara tags", p.yara_tags),
+        ):
             if values:
                 click.echo(f"    {label}: {', '.join(values)}")
         click.echo(f"    kinds: {', '.join(k.name for k in p.kinds) or '-'}")
@@ -380,8 +454,9 @@ def plugins_list() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table")
 @click.option("--show-secrets", is_flag=True, help="Print secrets in full (they are masked by default).")
 @click.pass_context
-def artefacts_cmd(ctx: click.Context, case_dir: Path, kind: str | None, exhibit: str | None, fmt: str,
-                  show_secrets: bool) -> None:
+def artefacts_cmd(
+    ctx: click.Context, case_dir: Path, kind: str | None, exhibit: str | None, fmt: str, show_secrets: bool
+) -> None:
     """List artefacts."""
     from workbench.registry import load_registry
     from workbench.render_values import artefact_row, mask_secrets
@@ -421,8 +496,21 @@ def _csv_out(rows: list[dict[str, Any]]) -> None:
     writer = csv.writer(sys.stdout)
     writer.writerow(["id", "kind", "exhibit", "location", "line", "offset", "plugin", *columns])
     for r in rows:
-        writer.writerow([csv_safe(x) for x in (r["id"], r["kind"], r["exhibit"], r["location"], r["line"],
-                                               r["offset"], r["plugin"], *(r["fields"].get(k) for k in columns))])
+        writer.writerow(
+            [
+                csv_safe(x)
+                for x in (
+                    r["id"],
+                    r["kind"],
+                    r["exhibit"],
+                    r["location"],
+                    r["line"],
+                    r["offset"],
+                    r["plugin"],
+                    *(r["fields"].get(k) for k in columns),
+                )
+            ]
+        )
 
 
 @main.command("tag")
@@ -469,8 +557,10 @@ def summary_cmd(ctx: click.Context, case_dir: Path, as_json: bool) -> None:
 
 
 from workbench import cli_process  # noqa: E402  (registers `process`)
+from workbench.cli_rules import rules  # noqa: E402
 
 cli_process.register(main)
+main.add_command(rules)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Tests of CCcam/OSCam card-sharing configs and their rule pack."""

@@ -1,0 +1,1 @@
+"""Tests of customer lists (CSV, XLSX, SQLite)."""

@@ -1,0 +1,1 @@
+"""Tests of M3U/XMLTV playlists and Xtream access URLs."""

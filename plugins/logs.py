@@ -269,8 +269,8 @@ class LogsPlugin(Plugin):
     def extract(self, file: FileView, data: bytes | None) -> Iterable[Artefact]:
         """One ``log.event`` per parsed line and one ``log.file`` summary."""
         log_type = log_type_of(file.path)
-        if log_type is None:
-            return
+        if log_type is None or file.decompressed_from is not None:
+            return  # a rotated .gz is read here from the file itself (its name and mtime are the evidence)
         tally = _Tally()
         events = self._events(file, log_type, tally)
         try:

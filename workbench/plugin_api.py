@@ -76,6 +76,7 @@ class FileView:
     mtime: str | None = None  # UTC ISO 8601 Z (used e.g. to infer the year of syslog lines)
     deleted: bool = False
     sha256: str = ""
+    layers: tuple[str, ...] = ()  # the location chain below the exhibit: ("gpt p1 @ 1048576", "ext4", ...)
     opener: Callable[[], BinaryIO] | None = field(default=None, repr=False)
     sibling_opener: Callable[[str], BinaryIO | None] | None = field(default=None, repr=False)
     _data: bytes | None = field(default=None, repr=False)
@@ -84,6 +85,14 @@ class FileView:
     def name(self) -> str:
         """The file name (last path component)."""
         return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def decompressed_from(self) -> str | None:
+        """The compressed file (gz, bz2, xz) this file is the decompressed stream of, or None.
+        Plugins that read rotated ``.gz`` files themselves skip these to count each line once."""
+        inner = self.layers[-1] if self.layers else ""
+        kind, _, outer = inner.partition(" ")
+        return outer if kind in ("gz", "bz2", "xz") and outer else None
 
     @property
     def yara_rules(self) -> frozenset[str]:

@@ -195,6 +195,7 @@ def run_batch(task: BatchTask) -> BatchResult:
             mtime=entry.mtime,
             deleted=not entry.allocated,
             sha256=record["sha256"] or "",
+            layers=entry.layers,
             opener=_opener(source, entry.address),
             sibling_opener=_sibling_opener(source, entry),
             _data=data,

@@ -11,6 +11,7 @@ there is no way to add one without mounting).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 import shutil
@@ -40,6 +41,9 @@ TOOL_PACKAGES = {
     "sfdisk": "fdisk",
     "ewfacquire": "ewf-tools",
     "qemu-img": "qemu-utils",
+    "genisoimage": "genisoimage",
+    "mkfs.xfs": "xfsprogs",
+    "cryptsetup": "cryptsetup-bin",
 }
 
 
@@ -166,6 +170,103 @@ def make_ntfs(
                 _run(["ntfscp", "-q", "-N", stream_name, str(path), str(staging), "/" + target.lstrip("/")])
             finally:
                 staging.unlink()
+    return path
+
+
+def make_iso(tree: str | Path, out: str | Path, *, label: str = "SEIZED") -> Path:
+    """An ISO 9660 image (Rock Ridge and Joliet names) holding ``tree``, made with genisoimage."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    env = {"SOURCE_DATE_EPOCH": str(FIXED_TIME)}
+    _run(["genisoimage", "-quiet", "-R", "-J", "-V", label, "-o", str(path), str(tree)], env=env)
+    return path
+
+
+def _xfs_proto(directory: Path, depth: int) -> list[str]:
+    """The body of an mkfs.xfs prototype file for one directory (names, modes, source files)."""
+    lines = []
+    pad = " " * depth
+    for entry in sorted(directory.iterdir()):
+        if " " in entry.name:
+            raise ValueError(f"mkfs.xfs prototype files cannot name {entry.name!r} (it has a space)")
+        if entry.is_dir():
+            lines.append(f"{pad}{entry.name} d--755 0 0")
+            lines.extend(_xfs_proto(entry, depth + 1))
+            lines.append(f"{pad}$")
+        else:
+            lines.append(f"{pad}{entry.name} ---644 0 0 {entry.resolve()}")
+    return lines
+
+
+def make_xfs(tree: str | Path, out: str | Path, size_mb: int = 300, *, label: str = "data") -> Path:
+    """An XFS image holding ``tree``, populated through an mkfs.xfs prototype file (no mounting)."""
+    path = _blank(out, max(size_mb, 300))  # mkfs.xfs refuses file systems under 300 MB
+    proto = path.with_name(path.name + ".proto")
+    proto.write_text("\n".join(["/dev/null", "0 0", "d--755 0 0", *_xfs_proto(Path(tree), 1), "$", ""]))
+    try:
+        _run(
+            [
+                "mkfs.xfs",
+                "-q",
+                "-f",
+                "-L",
+                label,
+                "-m",
+                "uuid=5eed0000-0000-4000-8000-00000000fe5f",
+                "-p",
+                str(proto),
+                str(path),
+            ]
+        )
+    finally:
+        proto.unlink()
+    return path
+
+
+def make_luks1(fs_image: str | Path, out: str | Path, password: str) -> Path:
+    """A LUKS1 (aes-xts-plain64) volume whose payload is ``fs_image``, encrypted without dm-crypt:
+    cryptsetup writes the header around a master key we choose, and we encrypt the sectors."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    payload = Path(fs_image).read_bytes()
+    master_key = hashlib.sha512(b"isop-workbench sample LUKS master key").digest()
+    path = Path(out)
+    header_sectors = 4096
+    with open(path, "wb") as handle:
+        handle.truncate(header_sectors * 512 + len(payload))
+    key_file = path.with_name(path.name + ".mk")
+    key_file.write_bytes(master_key)
+    try:
+        _run(
+            [
+                "cryptsetup",
+                "luksFormat",
+                "--batch-mode",
+                "--type",
+                "luks1",
+                "--cipher",
+                "aes-xts-plain64",
+                "--key-size",
+                "512",
+                "--pbkdf-force-iterations",
+                "1000",
+                "--master-key-file",
+                str(key_file),
+                "--uuid",
+                "5eed0000-0000-4000-8000-0000000c1a55",
+                str(path),
+                "-",
+            ],
+            stdin=password.encode(),
+        )
+    finally:
+        key_file.unlink()
+    with open(path, "r+b") as handle:
+        handle.seek(header_sectors * 512)
+        for sector in range(len(payload) // 512):
+            tweak = sector.to_bytes(16, "little")  # plain64: the sector number, little-endian
+            encryptor = Cipher(algorithms.AES(master_key), modes.XTS(tweak)).encryptor()
+            handle.write(encryptor.update(payload[sector * 512 : (sector + 1) * 512]) + encryptor.finalize())
     return path
 
 

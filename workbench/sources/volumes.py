@@ -50,6 +50,15 @@ ENCRYPTED = {
 CONTAINER_LABELS = {"ewf": "ewf", "qcow2": "qcow2", "vmdk": "vmdk", "vhd": "vhd", "vhdx": "vhdx"}
 
 
+def _forget_credentials(image_path: str) -> None:
+    """Drop credentials an earlier open of this image left in dfvfs's process-wide key chain, so
+    that a volume is unlocked by this item's password alone (a wrong one must fail every time)."""
+    remembered = getattr(resolver.Resolver.key_chain, "_credentials_per_path_spec", None)
+    if isinstance(remembered, dict):
+        for key in [k for k in remembered if image_path in str(k)]:
+            del remembered[key]
+
+
 @dataclass
 class FsLayer:
     """A file system found in the evidence, opened and ready to walk."""
@@ -89,6 +98,7 @@ class VolumeScan:
 
     def run(self) -> tuple[LayerNode, list[FsLayer]]:
         """Scan, build the tree, open the file systems; problems go to the shared list."""
+        _forget_credentials(self.info.paths[0])
         scanner = source_scanner.SourceScanner()
         context = source_scanner.SourceScannerContext()
         try:

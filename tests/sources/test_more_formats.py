@@ -1,0 +1,127 @@
+"""ISO 9660, XFS and LUKS: listed like the other file systems, checked against a second tool or
+against the tree the image was built from; an encrypted volume is skipped without its password
+and the rest of the disk is still listed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fingerprint
+from tests.sources.test_walk import source_files, tsk_cli_files
+from workbench.samples.images import make_disk, make_ext4, make_iso, make_luks1, make_xfs
+from workbench.sources import EvidenceRef, Source, detect
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Built:
+    tree: Path
+    iso: Path
+    xfs: Path
+    inner_ext4: Path  # the plain file system that was encrypted into the LUKS volume
+    luks_disk: Path  # GPT: p1 plain ext4, p2 LUKS1 holding inner_ext4
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    base = tmp_path_factory.mktemp("formats")
+    tree = base / "tree"
+    files = {
+        "var/www/panel/config.php": b"<?php $db_pass = 'Xk9#panel'; ?>\n",
+        "var/www/panel/index.html": b"<html>panel</html>\n" * 50,
+        "home/admin/notes.txt": b"paid 0.5 BTC to bc1q for the servers\n",
+        "home/admin/customers_2024.csv": b"user,email\njdoe42,jdoe@example.invalid\n",
+        "blob.bin": bytes(range(256)) * 300,
+    }
+    for relative, data in files.items():
+        path = tree / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    plain = make_ext4(tree, base / "plain.ext4", 8, label="boot")
+    inner = make_ext4(tree, base / "inner.ext4", 16, label="secret")
+    luks = make_luks1(inner, base / "volume.luks", PASSWORD)
+    disk, _ = make_disk(base / "luks-disk.raw", [(plain, "linux"), (luks, "linux")])
+    return Built(tree, make_iso(tree, base / "disc.iso"), make_xfs(tree, base / "data.xfs"), inner, disk)
+
+
+def tree_files(tree: Path) -> set[tuple[str, int, str]]:
+    """(path, size, sha256) of every file the image was built from."""
+    out = set()
+    for current, _dirs, names in os.walk(tree):
+        for name in names:
+            data = (Path(current) / name).read_bytes()
+            out.add(
+                (str((Path(current) / name).relative_to(tree)), len(data), hashlib.sha256(data).hexdigest())
+            )
+    return out
+
+
+def open_source(path: Path, password: str | None = None) -> Source:
+    return Source(EvidenceRef("EX-01", detect(str(path)), password=password))
+
+
+def test_iso9660_agrees_with_fls_and_icat(built: Built) -> None:
+    with open_source(built.iso) as source:
+        assert source_files(source, ("iso9660",)) == tsk_cli_files(built.iso, 0) == tree_files(built.tree)
+        assert source.problems == []
+
+
+def test_xfs_lists_the_tree_it_was_built_from(built: Built) -> None:
+    # Debian's Sleuth Kit has no XFS support: the second witness is the tree mkfs.xfs was given.
+    with open_source(built.xfs) as source:
+        assert source_files(source, ("xfs",)) == tree_files(built.tree)
+        assert source.problems == []
+
+
+def test_luks_without_password_is_skipped_and_the_rest_listed(built: Built) -> None:
+    with open_source(built.luks_disk) as source:
+        entries = list(source.walk())
+        assert {e.layers for e in entries if e.type == "file"} == {("gpt p1 @ 1048576", "ext4")}
+        assert [(p.layers[-1], p.reason) for p in source.problems] == [
+            ("luks", "encrypted (LUKS): no password given, skipped")
+        ]
+
+
+def test_luks_with_password_agrees_with_fls_on_the_plain_file_system(built: Built) -> None:
+    before = fingerprint([built.luks_disk])
+    with open_source(built.luks_disk, PASSWORD) as source:
+        chain = ("gpt p2 @ 9437184", "luks", "ext4")
+        decrypted = source_files(source, chain)
+        assert decrypted == tsk_cli_files(built.inner_ext4, 0)
+        assert decrypted >= tree_files(built.tree)
+        assert source.problems == []
+    assert fingerprint([built.luks_disk]) == before
+
+
+def test_luks_with_wrong_password_says_so(built: Built) -> None:
+    with open_source(built.luks_disk, "wrong") as source:
+        list(source.walk())
+        assert [p.reason for p in source.problems] == [
+            "encrypted (LUKS): the given password or recovery key does not unlock it, skipped"
+        ]
+
+
+def test_evidence_add_password_lists_inside_the_volume(built: Built, tmp_path: Path, cli) -> None:
+    case = tmp_path / "case"
+    cli("case", "init", case, "--number", "F-1", "--title", "formats", "--examiner", "A. Examiner")
+    cli(
+        "evidence",
+        "add",
+        case,
+        built.luks_disk,
+        "--exhibit",
+        "EX-09",
+        "--description",
+        "disk",
+        "--password",
+        PASSWORD,
+    )
+    listing = cli("evidence", "ls", case, "EX-09").output
+    assert "EX-09 / gpt p2 @ 9437184 / luks / ext4 / home/admin/customers_2024.csv" in listing
+    assert PASSWORD not in (case / "custody.jsonl").read_text()

@@ -33,33 +33,7 @@ _RATE = 136  # bytes absorbed per permutation for a 256-bit output
 def _keccak_f(lanes: list[int]) -> list[int]:
     """The Keccak-f[1600] permutation on 25 64-bit lanes (lane x + 5*y), unrolled for speed."""
     mask = _MASK
-    (
-        a0,
-        a1,
-        a2,
-        a3,
-        a4,
-        a5,
-        a6,
-        a7,
-        a8,
-        a9,
-        a10,
-        a11,
-        a12,
-        a13,
-        a14,
-        a15,
-        a16,
-        a17,
-        a18,
-        a19,
-        a20,
-        a21,
-        a22,
-        a23,
-        a24,
-    ) = lanes
+    a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24 = lanes  # fmt: skip
     for rc in _ROUND_CONSTANTS:
         c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20
         c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21
@@ -146,33 +120,7 @@ def _keccak_f(lanes: list[int]) -> list[int]:
         a23 = b23 ^ (~b24 & b20)
         a24 = b24 ^ (~b20 & b21)
         a0 ^= rc
-    return [
-        a0,
-        a1,
-        a2,
-        a3,
-        a4,
-        a5,
-        a6,
-        a7,
-        a8,
-        a9,
-        a10,
-        a11,
-        a12,
-        a13,
-        a14,
-        a15,
-        a16,
-        a17,
-        a18,
-        a19,
-        a20,
-        a21,
-        a22,
-        a23,
-        a24,
-    ]
+    return [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24]  # fmt: skip
 
 
 def keccak256(data: bytes) -> bytes:

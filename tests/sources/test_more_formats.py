@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import fingerprint
 from tests.sources.test_walk import source_files, tsk_cli_files
-from workbench.samples.images import make_disk, make_ext4, make_iso, make_luks1, make_xfs
+from workbench.samples.images import make_disk, make_ext4, make_fat, make_iso, make_luks1, make_lvm, make_xfs
 from workbench.sources import EvidenceRef, Source, detect
 
 PASSWORD = "correct horse battery staple"
@@ -26,6 +26,9 @@ class Built:
     xfs: Path
     inner_ext4: Path  # the plain file system that was encrypted into the LUKS volume
     luks_disk: Path  # GPT: p1 plain ext4, p2 LUKS1 holding inner_ext4
+    lv_root: Path  # ext4 image of logical volume "root"
+    lv_data: Path  # FAT image of logical volume "data"
+    lvm_disk: Path  # GPT: p1 an LVM2 physical volume of volume group vg0 holding root and data
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     inner = make_ext4(tree, base / "inner.ext4", 16, label="secret")
     luks = make_luks1(inner, base / "volume.luks", PASSWORD)
     disk, _ = make_disk(base / "luks-disk.raw", [(plain, "linux"), (luks, "linux")])
-    return Built(tree, make_iso(tree, base / "disc.iso"), make_xfs(tree, base / "data.xfs"), inner, disk)
+    lv_root = make_ext4(tree, base / "lv_root.ext4", 12, label="root")
+    lv_data = make_fat(tree, base / "lv_data.fat", 40)
+    physical = make_lvm([("root", lv_root), ("data", lv_data)], base / "pv.img")
+    lvm_disk, _ = make_disk(base / "lvm-disk.raw", [(physical, "lvm")])
+    iso, xfs = make_iso(tree, base / "disc.iso"), make_xfs(tree, base / "data.xfs")
+    return Built(tree, iso, xfs, inner, disk, lv_root, lv_data, lvm_disk)
 
 
 def tree_files(tree: Path) -> set[tuple[str, int, str]]:
@@ -125,3 +133,21 @@ def test_evidence_add_password_lists_inside_the_volume(built: Built, tmp_path: P
     listing = cli("evidence", "ls", case, "EX-09").output
     assert "EX-09 / gpt p2 @ 9437184 / luks / ext4 / home/admin/customers_2024.csv" in listing
     assert PASSWORD not in (case / "custody.jsonl").read_text()
+
+
+def test_lvm_logical_volumes_agree_with_fls_on_their_images(built: Built) -> None:
+    with open_source(built.lvm_disk) as source:
+        chains = {e.layers for e in source.walk() if e.type == "file"}
+        assert chains == {
+            ("gpt p1 @ 1048576", "lvm root", "ext4"),
+            ("gpt p1 @ 1048576", "lvm data", "fat32"),
+        }
+        root = source_files(source, ("gpt p1 @ 1048576", "lvm root", "ext4"))
+        data = source_files(source, ("gpt p1 @ 1048576", "lvm data", "fat32"))
+        assert root == tsk_cli_files(built.lv_root, 0)
+        assert data == tsk_cli_files(built.lv_data, 0)
+        assert data >= tree_files(built.tree)
+        assert source.problems == []
+        entry = source.lookup("EX-01 / gpt p1 @ 1048576 / lvm data / fat32 / home/admin/notes.txt")
+        with source.open(entry.address) as stream:
+            assert stream.read() == (built.tree / "home/admin/notes.txt").read_bytes()

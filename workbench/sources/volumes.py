@@ -50,6 +50,17 @@ ENCRYPTED = {
 CONTAINER_LABELS = {"ewf": "ewf", "qcow2": "qcow2", "vmdk": "vmdk", "vhd": "vhd", "vhdx": "vhdx"}
 
 
+def _lvm_names(volume: Any) -> dict[str, object]:
+    """The logical volume's own name ("root", "data"): dfvfs only numbers them (lvm1, lvm2)."""
+    try:
+        logical_volume = volume._file_entry.GetLVMLogicalVolume()
+        return (
+            {"name": str(logical_volume.name)} if logical_volume is not None and logical_volume.name else {}
+        )
+    except Exception:  # an older dfvfs without the accessor: keep dfvfs's numbering
+        return {}
+
+
 def _forget_credentials(image_path: str) -> None:
     """Drop credentials an earlier open of this image left in dfvfs's process-wide key chain, so
     that a volume is unlocked by this item's password alone (a wrong one must fail every time)."""
@@ -193,6 +204,8 @@ class VolumeScan:
             system.Open(node.path_spec)
             for volume in system.volumes:
                 attributes = {a.identifier: _plain(a.value) for a in volume.attributes}
+                if name == "lvm":
+                    attributes.update(_lvm_names(volume))
                 if volume.extents:
                     extents[volume.identifier] = (
                         int(volume.extents[0].offset),

@@ -42,7 +42,12 @@ CUSTOMER_RECORD = ArtefactKind(
         Field("name", "str", "Customer name"),
         Field("phone", "str", "Phone number"),
         Field("mac", "str", "Device MAC address"),
-        Field("expires", "datetime", "Expiry (UTC), when the written date is unambiguous"),
+        Field(
+            "expires",
+            "datetime",
+            "Expiry (UTC), when the written date is unambiguous",
+            timeline="Customer expires",
+        ),
         Field("expires_text", "str", "Expiry as written"),
         Field("paid", "str", "Amount paid as written"),
         Field("amount", "float", "Amount paid as a number"),

@@ -116,7 +116,7 @@ SUBSCRIBER_LINK = ArtefactKind(
         Field("requests", "int", "Requests made with that user name"),
         Field("stream_requests", "int", "Of which live/movie/series/timeshift streams"),
         Field("first", "datetime", "First request (UTC)"),
-        Field("last", "datetime", "Last request (UTC)"),
+        Field("last", "datetime", "Last request (UTC)", timeline="Last request by subscriber"),
         Field("ips", "list", "Client IPs, most frequent first"),
         Field("password_matches", "bool", "Every request carried the subscriber's stored password"),
         Field("log_files", "list", "Access logs the requests are in"),

@@ -25,6 +25,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field  # ArtefactKind has a method called field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -44,10 +45,15 @@ class Field:
     description: str = ""
     secret: bool = False  # stored as found (it is evidence); masked on terminals unless --show-secrets
     key: bool = False  # part of the artefact's identity within its file (see Artefact.identity)
+    # For a datetime field other than the kind's time_field: the timeline wording of the moment it
+    # records (e.g. "Subscriber line expires"); set, it puts the artefact on the timeline a second time.
+    timeline: str = ""
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
             raise ArtefactError(f"field {self.name!r}: unknown type {self.type!r}")
+        if self.timeline and self.type != "datetime":
+            raise ArtefactError(f"field {self.name!r}: only a datetime field can be on the timeline")
 
 
 @dataclass(frozen=True)
@@ -73,28 +79,46 @@ class ArtefactKind:
     time_description: str = ""  # timeline wording, e.g. "Subscriber created"
     summary_fields: tuple[str, ...] = ()  # columns shown in report tables; default: the first six fields
     uco: UcoMapping | None = None
+    # Derived in __post_init__: field lookup by name and the key fields (hot paths when parsing logs).
+    _by_name: dict[str, Field] = dataclass_field(init=False, repr=False, compare=False, default_factory=dict)
+    key_names: tuple[str, ...] = dataclass_field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "key_names", tuple(f.name for f in self.fields if f.key))
         names = [f.name for f in self.fields]
         if len(set(names)) != len(names):
             raise ArtefactError(f"kind {self.name}: duplicate field names")
         for extra in (self.time_field, *self.summary_fields):
             if extra is not None and extra not in names:
                 raise ArtefactError(f"kind {self.name}: {extra!r} is not one of its fields")
+        if self.time_field is not None and self.field(self.time_field).type != "datetime":
+            raise ArtefactError(f"kind {self.name}: time field {self.time_field!r} is not a datetime")
         if not self.family:
             object.__setattr__(self, "family", self.name.split(".", 1)[0])
 
     def field(self, name: str) -> Field:
         """The declared field called ``name``."""
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise ArtefactError(f"kind {self.name} has no field {name!r}")
+        found = self._by_name.get(name)
+        if found is None:
+            raise ArtefactError(f"kind {self.name} has no field {name!r}")
+        return found
 
     @property
     def columns(self) -> tuple[str, ...]:
         """Field names in declaration order (the CSV and table columns)."""
         return tuple(f.name for f in self.fields)
+
+    @property
+    def timeline_fields(self) -> tuple[tuple[str, str], ...]:
+        """(field, wording) of every moment that puts this kind on the timeline: the time field
+        first, then each datetime field declared with ``timeline`` wording."""
+        out: list[tuple[str, str]] = []
+        if self.time_field is not None:
+            main = self.field(self.time_field)
+            out.append((main.name, self.time_description or main.description or self.title))
+        out += [(f.name, f.timeline) for f in self.fields if f.timeline and f.name != self.time_field]
+        return tuple(out)
 
     @property
     def shown_columns(self) -> tuple[str, ...]:
@@ -111,8 +135,20 @@ class ArtefactKind:
     ) -> Artefact:
         """Build an artefact of this kind; ``line`` (1-based) or ``offset`` locate it in its file."""
         clean: dict[str, Any] = {}
+        by_name = self._by_name
         for name, value in values.items():
-            clean[name] = normalise(self.field(name), value)
+            f = by_name.get(name)
+            if f is None:
+                raise ArtefactError(f"kind {self.name} has no field {name!r}")
+            # Fast path for the common cases (log lines carry ~20 fields each): None and plain str/int.
+            if (
+                value is None
+                or (type(value) is str and f.type == "str")
+                or (type(value) is int and f.type == "int")
+            ):
+                clean[name] = value
+            else:
+                clean[name] = normalise(f, value)
         return Artefact(kind=self.name, fields=clean, line=line, offset=offset, rules=tuple(rules))
 
 
@@ -204,7 +240,7 @@ class Artefact:
         optional field keeps its id; otherwise every field counts.
         """
         kind = kinds.get(self.kind)
-        keys = [f.name for f in kind.fields if f.key] if kind else []
+        keys = kind.key_names if kind else ()
         ident = {k: self.fields.get(k) for k in keys} if keys else self.fields
         payload = json.dumps(
             [self.kind, source, self.line, self.offset, ident], sort_keys=True, separators=(",", ":")

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, BinaryIO
 
-from workbench.artefacts import Artefact
 from workbench.plugin_api import FileView, Plugin, YaraMatch
 from workbench.registry import load_registry
 from workbench.sources import EvidenceRef, FileEntry, Source, SourceError
+from workbench.spool import ArtefactSpool
 
 READ_CHUNK = 1 << 20
 MAGIC_BYTES = 8192  # libmagic's answer for our types is the same on 8 KiB as on 64 KiB (bench/magic_flags)
@@ -59,7 +59,7 @@ class BatchResult:
     batch: int
     files: list[dict[str, Any]] = field(default_factory=list)
     hits: list[tuple[str, YaraMatch]] = field(default_factory=list)
-    artefacts: list[Artefact] = field(default_factory=list)
+    artefacts: ArtefactSpool = field(default_factory=ArtefactSpool)
     errors: list[dict[str, Any]] = field(default_factory=list)
     bytes_read: int = 0
 

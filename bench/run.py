@@ -24,7 +24,7 @@ BENCHES: dict[str, tuple[str, list[str]]] = {
     "pipeline": ("pipeline_bench.py", [str(WORK)]),
     "yara": ("yara_bench.py", []),
     "sqldump": ("sqldump_bench.py", [str(WORK)]),
-    "accesslog": ("accesslog_bench.py", [str(WORK)]),
+    "timeline": ("timeline_bench.py", [str(WORK)]),
     "report": ("report_bench.py", [str(WORK)]),
 }
 

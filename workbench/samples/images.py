@@ -45,7 +45,9 @@ TOOL_PACKAGES = {
     "genisoimage": "genisoimage",
     "mkfs.xfs": "xfsprogs",
     "cryptsetup": "cryptsetup-bin",
+    "faketime": "faketime",
 }
+ACQUIRED_AT = "2024-06-02 06:00:00"  # the frozen clock of sample E01 acquisitions (UTC)
 
 
 class ToolMissing(RuntimeError):
@@ -432,8 +434,12 @@ def make_e01(
     so an uncompressed image over 1 MiB gives two or more segments). Returns the segment files."""
     base = Path(out_base)
     base.parent.mkdir(parents=True, exist_ok=True)
+    # ewfacquire writes the acquisition and system dates into its header sections and has no
+    # option to set them: libfaketime freezes its clock so the same disk gives the same E01 bytes.
+    frozen = ["faketime", ACQUIRED_AT] if shutil.which("faketime") else []
     _run(
         [
+            *frozen,
             "ewfacquire",
             "-u",
             "-q",
@@ -456,7 +462,8 @@ def make_e01(
             "-d",
             "sha1",
             str(raw),
-        ]
+        ],
+        env={"TZ": "UTC"},
     )
     segments = sorted(base.parent.glob(base.name + ".E[0-9A-Z][0-9A-Z]"))
     if not segments:

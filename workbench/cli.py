@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -488,29 +487,12 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def _csv_out(rows: list[dict[str, Any]]) -> None:
-    from workbench.render_values import csv_safe
+    from workbench.reports.csv_export import write_artefact_csv
 
     columns: list[str] = []
     for r in rows:
         columns += [k for k in r["fields"] if k not in columns]
-    writer = csv.writer(sys.stdout)
-    writer.writerow(["id", "kind", "exhibit", "location", "line", "offset", "plugin", *columns])
-    for r in rows:
-        writer.writerow(
-            [
-                csv_safe(x)
-                for x in (
-                    r["id"],
-                    r["kind"],
-                    r["exhibit"],
-                    r["location"],
-                    r["line"],
-                    r["offset"],
-                    r["plugin"],
-                    *(r["fields"].get(k) for k in columns),
-                )
-            ]
-        )
+    write_artefact_csv(sys.stdout, rows, columns)
 
 
 @main.command("tag")
@@ -556,10 +538,14 @@ def summary_cmd(ctx: click.Context, case_dir: Path, as_json: bool) -> None:
             click.echo(f"  {row['name']:<44} {shown:>12} {row['unit']}")
 
 
-from workbench import cli_process  # noqa: E402  (registers `process`)
+from workbench import cli_demo, cli_process, cli_report  # noqa: E402  (register `demo`, `process`, `report`, `verify`)
 from workbench.cli_rules import rules  # noqa: E402
+from workbench.cli_timeline import register as register_timeline  # noqa: E402
 
 cli_process.register(main)
+cli_report.register(main)
+register_timeline(main)
+cli_demo.register(main)
 main.add_command(rules)
 
 

@@ -238,3 +238,34 @@ def test_make_demo_on_a_fresh_clone_then_verify_the_bundle(tmp_path: Path) -> No
         check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+SCREENSHOT = REPO / "docs" / "report-first-page.png"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="chromium is not installed (make deps installs it)"
+)
+def test_readme_screenshot_is_the_demo_reports_first_page(demo: tuple[Path, str], tmp_path: Path) -> None:
+    """Headless Chromium renders the first page of the demo's HTML report; the README links the PNG.
+    UPDATE_SCREENSHOT=1 rewrites docs/report-first-page.png from this run."""
+    from PIL import Image
+
+    out_dir, _ = demo
+    shot = tmp_path / "first-page.png"
+    subprocess.run(
+        [
+            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            "--window-size=1280,1000", f"--screenshot={shot}", (out_dir / "report" / "report.html").as_uri(),
+        ],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    image = Image.open(shot).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 20) or []
+    assert image.size == (1280, 1000) and len(colours) > 50
+    if os.environ.get("UPDATE_SCREENSHOT"):
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        image.resize((960, 750)).quantize(colors=64).save(SCREENSHOT, optimize=True)
+    committed = Image.open(SCREENSHOT)
+    assert committed.size == (960, 750)  # the README's picture is a rendering of this report

@@ -151,7 +151,8 @@ def main() -> None:
                     "--storage_file",
                     str(storage),
                     str(image),
-                ]
+                ],
+                cwd=run_dir,  # log2timeline writes its own log file into the working directory
             )
             results["plaso_log2timeline_s"] = round(plaso_s, 2)
             results["speedup_vs_plaso"] = round(plaso_s / seconds, 1)

@@ -64,6 +64,8 @@ class SyslogRecord:
 
 def escape_control(text: str) -> str:
     """Make control characters (ANSI escapes, NUL, CR, C1) visible as ``\\xNN``; other text unchanged."""
+    if text.isprintable():  # every character _CONTROL maps is non-printable: nothing to change
+        return text
     return text.translate(_CONTROL)
 
 

@@ -194,3 +194,10 @@ def test_line_reader_equals_splitting(data: bytes, max_bytes: int) -> None:
     if expected and expected[-1] == b"":
         expected.pop()
     assert len(lines) == len(expected)
+
+
+@given(st.text())
+def test_escape_control_fast_path_changes_nothing(text: str) -> None:
+    from workbench.parsers.syslog import _CONTROL
+
+    assert escape_control(text) == text.translate(_CONTROL)

@@ -297,11 +297,12 @@ def _commit(
     case: Case, result: BatchResult, summary: RunSummary, progress: Callable[[int, int], None] | None
 ) -> None:
     """Write one batch and its checkpoint and custody event in one transaction."""
-    kinds = Counter(a.kind for a in result.artefacts)
+    kinds: Counter[str] = Counter()
     digest = hashlib.sha256()
     for f in result.files:
         digest.update(f"{f['id']}{f['sha256']}".encode())
-    for a in result.artefacts:
+    for a in result.artefacts:  # one unpacking pass for the custody event's counts and digest
+        kinds[a.kind] += 1
         digest.update(a.id.encode())
 
     def write(conn: Any) -> None:

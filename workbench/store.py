@@ -383,13 +383,12 @@ class Case:
 
     def insert_artefacts(self, rows: Iterable[Artefact], exhibit: str | None, run_id: str) -> int:
         """Store artefacts whose ids are already set; an id already stored is kept, not duplicated."""
-        seq = self.conn.execute("SELECT coalesce(max(seq), 0) FROM artefacts").fetchone()[0]
-        count = 0
-        for a in rows:
-            seq += 1
-            cur = self.conn.execute(
-                "INSERT OR IGNORE INTO artefacts(id, kind, exhibit, file_id, fields, line, offset, rules, plugin,"
-                " plugin_version, run_id, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        first = self.conn.execute("SELECT coalesce(max(seq), 0) FROM artefacts").fetchone()[0] + 1
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO artefacts(id, kind, exhibit, file_id, fields, line, offset, rules, plugin,"
+            " plugin_version, run_id, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
                 (
                     a.id,
                     a.kind,
@@ -403,10 +402,11 @@ class Case:
                     a.plugin_version,
                     run_id,
                     seq,
-                ),
-            )
-            count += cur.rowcount
-        return count
+                )
+                for seq, a in enumerate(rows, first)
+            ),
+        )
+        return self.conn.total_changes - before
 
 
 class _Transaction:

@@ -373,11 +373,7 @@ class _Builder:
             kind = reg.kind(kind_name)
             if kind is None or kind.uco is None:
                 continue
-            runs = dict(
-                self.case.conn.execute(
-                    "SELECT id, run_id FROM artefacts WHERE kind = ?", (kind_name,)
-                ).fetchall()
-            )
+            runs = self.case.artefact_runs(kind_name)
             for a in self.case.artefacts(kind=kind_name):
                 obs_id = self.artefact(a, kind)
                 if obs_id and runs.get(a.id):

@@ -11,7 +11,6 @@ store into report.json and the CSV files (``iter_rows``), so memory stays bounde
 
 from __future__ import annotations
 
-import sqlite3
 from itertools import islice
 from typing import Any
 
@@ -28,6 +27,7 @@ from workbench.versions import library_versions
 
 MODEL_VERSION = 1
 ROW_CAP = 500  # rows per kind in the HTML/PDF tables
+ERROR_COLUMNS = ("exhibit", "location", "stage", "plugin", "error")
 LIST_CAP = 200  # errors per run, highlights, windowed scans …
 SUMMARY_KIND = "case.figure"  # shown as the findings summary, not as a findings table
 HIGHLIGHT_KINDS = ("log.highlight",)
@@ -202,13 +202,6 @@ def methodology(case: Case, reg: Registry) -> dict[str, Any]:
 # ----- summary and findings -----------------------------------------------------------------------
 
 
-def _file_count(conn: sqlite3.Connection) -> dict[str, int]:
-    row = conn.execute(
-        "SELECT count(*), coalesce(sum(type = 'file'), 0), coalesce(sum(allocated = 0), 0) FROM files"
-    ).fetchone()
-    return {"entries": row[0], "files": row[1], "deleted_entries": row[2]}
-
-
 def summary(case: Case) -> dict[str, Any]:
     """Case figures by family, charts and artefact counts."""
     counts = case.artefact_counts()
@@ -217,7 +210,7 @@ def summary(case: Case) -> dict[str, Any]:
         "charts": case_charts(case),
         "artefact_counts": dict(sorted(counts.items())),
         "artefacts_total": sum(counts.values()),
-        "file_records": _file_count(case.conn),
+        "file_records": case.file_totals(),
     }
 
 
@@ -357,31 +350,14 @@ def timeline_highlights(case: Case, reg: Registry, files: FileCache) -> dict[str
 # ----- limitations and custody --------------------------------------------------------------------
 
 
-def _windowed_scans(conn: sqlite3.Connection) -> tuple[int, list[dict[str, Any]]]:
-    where = "FROM files WHERE scan LIKE '%scan_windows%'"
-    total = conn.execute(f"SELECT count(*) {where}").fetchone()[0]
-    rows = conn.execute(f"SELECT exhibit, location, size {where} ORDER BY rowid LIMIT ?", (LIST_CAP,))
-    return total, [{"exhibit": r[0], "location": r[1], "size": r[2]} for r in rows]
-
-
-def _run_errors(conn: sqlite3.Connection, run_id: str) -> tuple[int, list[dict[str, Any]]]:
-    """How many errors a run recorded, and the first LIST_CAP of them (in recording order)."""
-    total = conn.execute("SELECT count(*) FROM errors WHERE run_id = ?", (run_id,)).fetchone()[0]
-    rows = conn.execute(
-        "SELECT exhibit, location, stage, plugin, error FROM errors WHERE run_id = ? ORDER BY rowid LIMIT ?",
-        (run_id, LIST_CAP),
-    )
-    names = ("exhibit", "location", "stage", "plugin", "error")
-    return total, [dict(zip(names, r, strict=True)) for r in rows]
-
-
 def limitations(case: Case, row_cap: int) -> dict[str, Any]:
     """Errors and limits of each run, layers that could not be read, and what the report leaves out."""
     runs = []
     for run in case.runs():
         env = run.get("environment") or {}
         summary = run.get("summary") or {}
-        error_count, errors = _run_errors(case.conn, run["id"])
+        error_count = case.error_count(run["id"])
+        errors = [{k: e[k] for k in ERROR_COLUMNS} for e in case.errors(run["id"], limit=LIST_CAP)]
         runs.append(
             {
                 "id": run["id"],
@@ -397,7 +373,7 @@ def limitations(case: Case, row_cap: int) -> dict[str, Any]:
                 "errors": errors,
             }
         )
-    windowed_total, windowed = _windowed_scans(case.conn)
+    windowed_total, windowed = case.windowed_scans(LIST_CAP)
     return {
         "runs": runs,
         "layer_problems": [

@@ -337,11 +337,37 @@ class Case:
         cur = self.conn.execute("SELECT * FROM runs ORDER BY started")
         return [_decode_row(cur, r) for r in cur.fetchall()]
 
-    def errors(self, run_id: str | None = None) -> list[dict[str, Any]]:
-        """Errors recorded by processing runs."""
+    def errors(self, run_id: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Errors recorded by processing runs, in recording order (the first ``limit`` of them)."""
         sql = "SELECT * FROM errors" + (" WHERE run_id = ?" if run_id else "") + " ORDER BY rowid"
-        cur = self.conn.execute(sql, (run_id,) if run_id else ())
+        args: tuple[Any, ...] = (run_id,) if run_id else ()
+        if limit is not None:
+            sql, args = sql + " LIMIT ?", (*args, limit)
+        cur = self.conn.execute(sql, args)
         return [_decode_row(cur, r) for r in cur.fetchall()]
+
+    def error_count(self, run_id: str) -> int:
+        """How many errors a run recorded."""
+        return int(self.conn.execute("SELECT count(*) FROM errors WHERE run_id = ?", (run_id,)).fetchone()[0])
+
+    def file_totals(self) -> dict[str, int]:
+        """File records: all entries, regular files, and entries that are deleted."""
+        row = self.conn.execute(
+            "SELECT count(*), coalesce(sum(type = 'file'), 0), coalesce(sum(allocated = 0), 0) FROM files"
+        ).fetchone()
+        return {"entries": row[0], "files": row[1], "deleted_entries": row[2]}
+
+    def windowed_scans(self, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Files YARA scanned in windows (too big to scan whole): how many, and the first ``limit``."""
+        where = "FROM files WHERE scan LIKE '%scan_windows%'"
+        total = self.conn.execute(f"SELECT count(*) {where}").fetchone()[0]
+        rows = self.conn.execute(f"SELECT exhibit, location, size {where} ORDER BY rowid LIMIT ?", (limit,))
+        return total, [{"exhibit": r[0], "location": r[1], "size": r[2]} for r in rows]
+
+    def artefact_runs(self, kind: str) -> dict[str, str]:
+        """Artefact id -> the run that produced it, for one kind."""
+        rows = self.conn.execute("SELECT id, run_id FROM artefacts WHERE kind = ?", (kind,))
+        return {r[0]: r[1] for r in rows if r[1]}
 
     # ----- tagging -------------------------------------------------------------------------------
 

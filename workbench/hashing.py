@@ -1,20 +1,22 @@
 """MD5, SHA-1 and SHA-256 of a stream in one read pass.
 
-While one chunk is read, hashing threads digest the previous one: hashlib releases the GIL on large
-buffers. With three or more cores each digest gets its own thread; with two, MD5 (the slowest)
-gets one lane and SHA-1 then SHA-256 share the other, so the lanes finish together and the three
-digests cost about as much wall time as MD5 alone.
+The reader hands each chunk to hashing lanes through bounded queues; hashlib releases the GIL on
+large buffers, so the lanes run in parallel and none waits for another. With three or more cores
+each digest gets its own lane; with two, MD5 (the slowest) gets one lane and SHA-1 then SHA-256
+share the other, so the three digests cost about as much wall time as MD5 alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 CHUNK = 8 * 1024 * 1024
+QUEUE_DEPTH = 4  # chunks in flight per lane: at most (depth + 2) × CHUNK bytes held
 ALGORITHMS = ("md5", "sha1", "sha256")
 
 Progress = Callable[[int], None]
@@ -32,19 +34,31 @@ def _lanes(hashers: dict[str, Any]) -> list[Callable[[bytes], None]]:
     return [hashers["md5"].update, shas]
 
 
+def _lane(chunks: queue.Queue[bytes | None], update: Callable[[bytes], None]) -> None:
+    while (chunk := chunks.get()) is not None:
+        update(chunk)
+
+
 def hash_stream(stream: BinaryIO, progress: Progress | None = None) -> dict[str, str]:
     """MD5, SHA-1 and SHA-256 of a stream in one read pass, hashing in parallel threads."""
     hashers = {name: hashlib.new(name) for name in ALGORITHMS}
-    lanes = _lanes(hashers)
-    with ThreadPoolExecutor(len(lanes)) as pool:
-        pending: list[Future[None]] = []
-        while True:
-            chunk = stream.read(CHUNK)
-            for job in pending:
-                job.result()
-            if not chunk:
-                break
-            pending = [pool.submit(lane, chunk) for lane in lanes]
+    queues: list[queue.Queue[bytes | None]] = []
+    threads = []
+    for update in _lanes(hashers):
+        chunks: queue.Queue[bytes | None] = queue.Queue(QUEUE_DEPTH)
+        thread = threading.Thread(target=_lane, args=(chunks, update), daemon=True)
+        thread.start()
+        queues.append(chunks)
+        threads.append(thread)
+    try:
+        while chunk := stream.read(CHUNK):
+            for chunks in queues:
+                chunks.put(chunk)
             if progress:
                 progress(len(chunk))
+    finally:  # a read error stops the lanes too, then propagates
+        for chunks in queues:
+            chunks.put(None)
+        for thread in threads:
+            thread.join()
     return {name: h.hexdigest() for name, h in hashers.items()}

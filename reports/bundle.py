@@ -8,7 +8,6 @@ its SHA-256; the manifest's own SHA-256 is then recorded in the case's custody l
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from workbench.reports.json_export import write_model_json
 from workbench.reports.model import ROW_CAP, build_model
 
 from workbench import __version__, custody
+from workbench.hashing import sha256_file
 from workbench.registry import load_registry
 from workbench.store import Case
 
@@ -77,15 +77,6 @@ def new_report_id(generated_at: str) -> str:
     """A report id: the UTC generation time and a random suffix, e.g. RPT-20240602T060000Z-3f9a1c."""
     stamp = generated_at[:19].replace("-", "").replace(":", "")
     return f"RPT-{stamp}Z-{secrets.token_hex(3)}"
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of one file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def file_list(root: Path) -> list[dict[str, Any]]:

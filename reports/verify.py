@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.reports.bundle import CUSTODY_COPY, FILE_NAMES, MANIFEST, sha256_file
+from workbench.reports.bundle import CUSTODY_COPY, FILE_NAMES, MANIFEST
 
 from workbench import custody
+from workbench.hashing import sha256_file
 from workbench.store import Case, CaseError
 
 OK, FAIL, SKIPPED = "ok", "FAIL", "skipped"
@@ -181,8 +182,8 @@ def _evidence_items(case: Case | None, bundle: Path) -> list[dict[str, Any]]:
 def check_evidence(case: Case | None, bundle: Path) -> list[Check]:
     """Re-hash every evidence item (read-only, nothing logged) and compare with its intake hashes."""
     from workbench.hashing import ALGORITHMS
-    from workbench.intake import hash_media
-    from workbench.sources import ContainerInfo, SourceError
+    from workbench.intake import container_info, hash_media
+    from workbench.sources import SourceError
 
     try:
         items = _evidence_items(case, bundle)
@@ -197,15 +198,8 @@ def check_evidence(case: Case | None, bundle: Path) -> list[Check]:
     checks = []
     for item in items:
         name = f"evidence {item['exhibit']}"
-        info = ContainerInfo(
-            format=item["format"],
-            paths=tuple(item["paths"]),
-            media_size=item["size"],
-            stored_hashes=item.get("stored_hashes") or {},
-            details=item.get("details") or {},
-        )
         try:
-            hashes, _ = hash_media(info)
+            hashes, _ = hash_media(container_info(item))
         except (SourceError, OSError) as exc:
             checks.append(Check(name, FAIL, f"cannot be read: {exc}"))
             continue

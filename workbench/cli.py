@@ -288,17 +288,10 @@ def evidence_verify(ctx: click.Context, case_dir: Path, exhibit: str | None) -> 
 
 def open_source(c: Any, exhibit: str) -> Any:
     """A Source over one evidence item of the case."""
-    from workbench.sources import ContainerInfo, EvidenceRef, Source
+    from workbench.intake import evidence_ref
+    from workbench.sources import Source
 
-    item = c.evidence_item(exhibit)
-    info = ContainerInfo(
-        format=item["format"],
-        paths=tuple(item["paths"]),
-        media_size=item["size"],
-        stored_hashes=item["stored_hashes"],
-        details=item["details"],
-    )
-    return Source(EvidenceRef(exhibit, info, item.get("password"), item.get("recovery_key")))
+    return Source(evidence_ref(c.evidence_item(exhibit)))
 
 
 @evidence.command("ls")

@@ -22,7 +22,7 @@ def parse_size(text: str) -> int:
 
 def _count_files(case: object, exhibits: tuple[str, ...], include_deleted: bool) -> tuple[int, int]:
     """Files and bytes to process, for the progress bar's ETA (only worth it on a terminal)."""
-    from workbench.pipeline import evidence_ref
+    from workbench.intake import evidence_ref
     from workbench.sources import Source
 
     files = size = 0

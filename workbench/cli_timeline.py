@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import sys
@@ -12,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
+
+from workbench.hashing import sha256_file
 
 if TYPE_CHECKING:
     from workbench.timeline import TimelineEvent
@@ -95,14 +96,6 @@ def write_csv(events: Iterable[TimelineEvent], out: TextIO) -> int:
 WRITERS = {"table": write_table, "jsonl": write_jsonl, "csv": write_csv}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def register(main: click.Group) -> None:
     """Add the ``timeline`` command to the CLI."""
 
@@ -165,7 +158,7 @@ def register(main: click.Group) -> None:
                 "format": fmt,
                 "out": str(out),
                 "events": count,
-                "sha256": _sha256(out),
+                "sha256": sha256_file(out),
                 "filters": {
                     "from": start,
                     "to": end,

@@ -13,6 +13,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, BinaryIO
 
 CHUNK = 8 * 1024 * 1024
@@ -20,6 +21,15 @@ QUEUE_DEPTH = 4  # chunks in flight per lane: at most (depth + 2) × CHUNK bytes
 ALGORITHMS = ("md5", "sha1", "sha256")
 
 Progress = Callable[[int], None]
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of one file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _lanes(hashers: dict[str, Any]) -> list[Callable[[bytes], None]]:

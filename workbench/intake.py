@@ -17,7 +17,7 @@ from typing import Any
 
 from workbench import custody
 from workbench.hashing import ALGORITHMS, CHUNK, Progress, hash_stream
-from workbench.sources import ContainerInfo, SourceError, detect, open_media
+from workbench.sources import ContainerInfo, EvidenceRef, SourceError, detect, open_media
 from workbench.store import Case, CaseError
 
 
@@ -199,18 +199,27 @@ def add_evidence(
     return result
 
 
-def verify_evidence(case: Case, exhibit: str, progress: Progress | None = None) -> dict[str, Any]:
-    """Re-hash an item and compare with its intake hashes; records ``evidence.verify``."""
-    item = case.evidence_item(exhibit)
-    info = ContainerInfo(
+def container_info(item: dict[str, Any]) -> ContainerInfo:
+    """The container of a stored evidence row (format, files, size, stored hashes, details)."""
+    return ContainerInfo(
         format=item["format"],
         paths=tuple(item["paths"]),
         media_size=item["size"],
-        stored_hashes=item["stored_hashes"],
-        details=item["details"],
+        stored_hashes=item.get("stored_hashes") or {},
+        details=item.get("details") or {},
     )
+
+
+def evidence_ref(item: dict[str, Any]) -> EvidenceRef:
+    """An EvidenceRef (container and credentials) from a stored evidence row."""
+    return EvidenceRef(item["exhibit"], container_info(item), item.get("password"), item.get("recovery_key"))
+
+
+def verify_evidence(case: Case, exhibit: str, progress: Progress | None = None) -> dict[str, Any]:
+    """Re-hash an item and compare with its intake hashes; records ``evidence.verify``."""
+    item = case.evidence_item(exhibit)
     try:
-        hashes, manifest = hash_media(info, progress)
+        hashes, manifest = hash_media(container_info(item), progress)
         error = ""
     except (SourceError, OSError) as exc:
         hashes, manifest, error = {}, None, str(exc)

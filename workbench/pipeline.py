@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from workbench import custody
+from workbench.intake import evidence_ref
 from workbench.registry import load_registry
-from workbench.sources import ContainerInfo, EvidenceRef, FileEntry, Source
+from workbench.sources import FileEntry, Source
 from workbench.store import Case
 from workbench.versions import library_versions
 from workbench.worker import BatchResult, BatchTask, ScanOptions, run_batch
@@ -111,18 +112,6 @@ def default_rule_paths() -> tuple[str, ...]:
 
     root = Path(workbench.rules.__file__).parent
     return tuple(sorted(str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))))
-
-
-def evidence_ref(item: dict[str, Any]) -> EvidenceRef:
-    """An EvidenceRef from a stored evidence row."""
-    info = ContainerInfo(
-        format=item["format"],
-        paths=tuple(item["paths"]),
-        media_size=item["size"],
-        stored_hashes=item["stored_hashes"],
-        details=item["details"],
-    )
-    return EvidenceRef(item["exhibit"], info, item.get("password"), item.get("recovery_key"))
 
 
 def batches(entries: Iterator[FileEntry], max_files: int = BATCH_FILES) -> Iterator[tuple[FileEntry, ...]]:

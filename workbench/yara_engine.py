@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import hashlib
 import importlib.metadata
 import io
 import json
@@ -35,6 +34,7 @@ from typing import Any
 import yara
 import yara_x
 
+from workbench.hashing import sha256_file
 from workbench.plugin_api import YaraMatch
 
 __all__ = [
@@ -556,14 +556,6 @@ def parse_source(text: str) -> ParsedSource:
 # Finding rule files and packs, and inlining includes.
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _is_rule_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in RULE_SUFFIXES
 
@@ -641,7 +633,7 @@ def _make_pack(name: str, directory: Path, paths: Iterable[Path]) -> RulePack:
     return RulePack(
         name=name,
         directory=str(directory.resolve()),
-        files=tuple(RuleFile(str(p), name, _sha256(p)) for p in all_files),
+        files=tuple(RuleFile(str(p), name, sha256_file(p)) for p in all_files),
         top_files=tuple(str(p) for p in top),
     )
 

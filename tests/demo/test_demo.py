@@ -240,7 +240,7 @@ def test_make_demo_on_a_fresh_clone_then_verify_the_bundle(tmp_path: Path) -> No
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
-SCREENSHOT = REPO / "docs" / "report-first-page.png"
+SCREENSHOT = Path(__file__).with_name("report-first-page.png")
 
 
 @pytest.mark.slow
@@ -249,7 +249,7 @@ SCREENSHOT = REPO / "docs" / "report-first-page.png"
 )
 def test_readme_screenshot_is_the_demo_reports_first_page(demo: tuple[Path, str], tmp_path: Path) -> None:
     """Headless Chromium renders the first page of the demo's HTML report; the README links the PNG.
-    UPDATE_SCREENSHOT=1 rewrites docs/report-first-page.png from this run."""
+    UPDATE_SCREENSHOT=1 rewrites tests/demo/report-first-page.png from this run."""
     from PIL import Image
 
     out_dir, _ = demo
@@ -265,7 +265,6 @@ def test_readme_screenshot_is_the_demo_reports_first_page(demo: tuple[Path, str]
     colours = image.getcolors(maxcolors=1 << 20) or []
     assert image.size == (1280, 1000) and len(colours) > 50
     if os.environ.get("UPDATE_SCREENSHOT"):
-        SCREENSHOT.parent.mkdir(exist_ok=True)
         image.resize((960, 750)).quantize(colors=64).save(SCREENSHOT, optimize=True)
     committed = Image.open(SCREENSHOT)
     assert committed.size == (960, 750)  # the README's picture is a rendering of this report

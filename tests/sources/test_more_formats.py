@@ -13,7 +13,16 @@ import pytest
 
 from tests.conftest import fingerprint
 from tests.sources.test_walk import source_files, tsk_cli_files
-from workbench.samples.images import make_disk, make_ext4, make_fat, make_iso, make_luks1, make_lvm, make_xfs
+from workbench.samples.images import (
+    make_disk,
+    make_exfat,
+    make_ext4,
+    make_fat,
+    make_iso,
+    make_luks1,
+    make_lvm,
+    make_xfs,
+)
 from workbench.sources import EvidenceRef, Source, detect
 
 PASSWORD = "correct horse battery staple"
@@ -29,6 +38,7 @@ class Built:
     lv_root: Path  # ext4 image of logical volume "root"
     lv_data: Path  # FAT image of logical volume "data"
     lvm_disk: Path  # GPT: p1 an LVM2 physical volume of volume group vg0 holding root and data
+    exfat: Path  # exFAT holding the tree, with customers_2024.csv deleted afterwards
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +65,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     physical = make_lvm([("root", lv_root), ("data", lv_data)], base / "pv.img")
     lvm_disk, _ = make_disk(base / "lvm-disk.raw", [(physical, "lvm")])
     iso, xfs = make_iso(tree, base / "disc.iso"), make_xfs(tree, base / "data.xfs")
-    return Built(tree, iso, xfs, inner, disk, lv_root, lv_data, lvm_disk)
+    exfat = make_exfat(tree, base / "card.exfat", 16, delete=["home/admin/customers_2024.csv"])
+    return Built(tree, iso, xfs, inner, disk, lv_root, lv_data, lvm_disk, exfat)
 
 
 def tree_files(tree: Path) -> set[tuple[str, int, str]]:
@@ -151,3 +162,20 @@ def test_lvm_logical_volumes_agree_with_fls_on_their_images(built: Built) -> Non
         entry = source.lookup("EX-01 / gpt p1 @ 1048576 / lvm data / fat32 / home/admin/notes.txt")
         with source.open(entry.address) as stream:
             assert stream.read() == (built.tree / "home/admin/notes.txt").read_bytes()
+
+
+def test_exfat_agrees_with_fls_and_icat_and_keeps_the_deleted_file(built: Built) -> None:
+    deleted = "home/admin/customers_2024.csv"
+    with open_source(built.exfat) as source:
+        listed = source_files(source, ("exfat",))  # leaves out "$" system files (see test_walk)
+        by_fls = tsk_cli_files(built.exfat, 0)
+        assert listed == {e for e in by_fls if not e[0].startswith("$")}
+        assert {e[0] for e in by_fls if e[0].startswith("$")} == {"$ALLOC_BITMAP", "$UPCASE_TABLE"}
+        walked = {e.path for e in source.walk() if e.type == "file"}
+        assert {"/$ALLOC_BITMAP", "/$UPCASE_TABLE"} <= walked  # exFAT's own metadata, listed as fls does
+        assert listed == {e for e in tree_files(built.tree) if e[0] != deleted}
+        gone = [e for e in source.walk(include_deleted=True) if e.path == "/" + deleted]
+        assert [e.allocated for e in gone] == [False]
+        with source.open(gone[0].address) as stream:
+            assert stream.read() == (built.tree / deleted).read_bytes()
+        assert source.problems == []

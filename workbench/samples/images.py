@@ -18,6 +18,7 @@ import shutil
 import struct
 import subprocess
 import tarfile
+import time
 import uuid
 import zipfile
 import zlib
@@ -46,6 +47,7 @@ TOOL_PACKAGES = {
     "mkfs.xfs": "xfsprogs",
     "cryptsetup": "cryptsetup-bin",
     "faketime": "faketime",
+    "mkfs.exfat": "exfatprogs",
 }
 ACQUIRED_AT = "2024-06-02 06:00:00"  # the frozen clock of sample E01 acquisitions (UTC)
 
@@ -357,6 +359,179 @@ def make_lvm(volumes: Sequence[tuple[str, str | Path]], out: str | Path, *, vg_n
             handle.seek(LVM_DATA_START + first * LVM_EXTENT)
             with open(image, "rb") as source:
                 shutil.copyfileobj(source, handle, MIB)
+    return path
+
+
+def _exfat_time(when: int) -> int:
+    """An exFAT (DOS-style) timestamp of a UTC epoch time."""
+    t = time.gmtime(when)
+    return (
+        ((t.tm_year - 1980) << 25) | (t.tm_mon << 21) | (t.tm_mday << 16)
+        | (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2)
+    )  # fmt: skip
+
+
+def _exfat_checksum(data: bytes, skip: tuple[int, ...] = ()) -> int:
+    value = 0
+    for index, byte in enumerate(data):
+        if index not in skip:
+            value = (((value << 15) | (value >> 1)) + byte) & 0xFFFF
+    return value
+
+
+def _exfat_fix_serial(image: Path, serial: int) -> None:
+    """Replace the random volume serial mkfs.exfat chose, re-sum the boot region and copy it to
+    the backup boot region, so the same tree gives the same image bytes."""
+    with open(image, "r+b") as handle:
+        sector = 1 << handle.read(512)[0x6C]
+        handle.seek(0)
+        region = bytearray(handle.read(12 * sector))
+        struct.pack_into("<I", region, 0x64, serial)
+        checksum = _exfat_boot_checksum(bytes(region[: 11 * sector]))
+        region[11 * sector : 12 * sector] = struct.pack("<I", checksum) * (sector // 4)
+        handle.seek(0)
+        handle.write(region)
+        handle.write(region)  # the backup boot region follows the main one
+
+
+def _exfat_boot_checksum(data: bytes) -> int:
+    value = 0
+    for index, byte in enumerate(data):
+        if index in (106, 107, 112):  # VolumeFlags and PercentInUse are left out
+            continue
+        value = (((value << 31) | (value >> 1)) + byte) & 0xFFFFFFFF
+    return value
+
+
+class _ExfatWriter:
+    """Adds files and directories to a freshly made exFAT image: contiguous clusters (NoFatChain),
+    allocation bitmap bits, and directory entry sets with their name hash and set checksum."""
+
+    def __init__(self, image: Path) -> None:
+        self.handle = open(image, "r+b")  # noqa: SIM115 (closed by close(), the writer lives one build)
+        boot = self.handle.read(512)
+        self.sector = 1 << boot[0x6C]
+        self.cluster = self.sector << boot[0x6D]
+        self.heap = struct.unpack_from("<I", boot, 0x58)[0] * self.sector
+        self.clusters = struct.unpack_from("<I", boot, 0x5C)[0]
+        root = struct.unpack_from("<I", boot, 0x60)[0]
+        entries = self._read_cluster(root)
+        bitmap = next(entries[i : i + 32] for i in range(0, len(entries), 32) if entries[i] == 0x81)
+        self.bitmap_at = self._offset(struct.unpack_from("<I", bitmap, 20)[0])
+        self.root = root
+
+    def _offset(self, cluster: int) -> int:
+        return self.heap + (cluster - 2) * self.cluster
+
+    def _read_cluster(self, cluster: int) -> bytes:
+        self.handle.seek(self._offset(cluster))
+        return self.handle.read(self.cluster)
+
+    def _set_bits(self, first: int, count: int, value: bool) -> None:
+        for cluster in range(first, first + count):
+            bit = cluster - 2
+            self.handle.seek(self.bitmap_at + bit // 8)
+            byte = self.handle.read(1)[0]
+            byte = byte | (1 << (bit % 8)) if value else byte & ~(1 << (bit % 8))
+            self.handle.seek(self.bitmap_at + bit // 8)
+            self.handle.write(bytes([byte]))
+
+    def _allocate(self, count: int) -> int:
+        """The first run of ``count`` free clusters, marked used."""
+        self.handle.seek(self.bitmap_at)
+        bits = self.handle.read((self.clusters + 7) // 8)
+        run = 0
+        for bit in range(self.clusters):
+            run = 0 if bits[bit // 8] >> (bit % 8) & 1 else run + 1
+            if run == count:
+                first = bit - count + 3  # bit 0 is cluster 2
+                self._set_bits(first, count, True)
+                return first
+        raise BuildFailed("exFAT image too small for the tree")
+
+    def _entry_set(self, name: str, is_dir: bool, first: int, size: int, when: int) -> bytes:
+        utf16 = name.encode("utf-16-le")
+        parts = [utf16[i : i + 30] for i in range(0, len(utf16), 30)]
+        stamp = _exfat_time(when)
+        primary = bytearray(32)
+        primary[0], primary[1] = 0x85, 1 + len(parts)
+        struct.pack_into("<H", primary, 4, 0x10 if is_dir else 0x20)
+        struct.pack_into("<III", primary, 8, stamp, stamp, stamp)
+        primary[22:25] = b"\x80\x80\x80"  # times are UTC
+        stream = bytearray(32)
+        stream[0], stream[1], stream[3] = 0xC0, 0x03, len(name)  # allocation possible, no FAT chain
+        struct.pack_into("<H", stream, 4, _exfat_checksum(name.upper().encode("utf-16-le")))
+        struct.pack_into("<Q", stream, 8, size)
+        struct.pack_into("<IQ", stream, 20, first if size else 0, size)
+        names = b"".join(bytes([0xC1, 0]) + part.ljust(30, b"\0") for part in parts)
+        entries = bytes(primary) + bytes(stream) + names
+        checksum = _exfat_checksum(entries, skip=(2, 3))
+        return entries[:2] + struct.pack("<H", checksum) + entries[4:]
+
+    def _append(self, directory: int, entries: bytes) -> int:
+        """Write an entry set into the first free slots of a directory cluster; returns its offset."""
+        data = self._read_cluster(directory)
+        for at in range(0, len(data) - len(entries) + 1, 32):
+            if all(data[at + i] == 0 for i in range(0, len(entries), 32)):
+                self.handle.seek(self._offset(directory) + at)
+                self.handle.write(entries)
+                return self._offset(directory) + at
+        raise BuildFailed("exFAT directory cluster is full")
+
+    def add_tree(
+        self, tree: Path, directory: int | None = None, prefix: str = ""
+    ) -> dict[str, tuple[int, int, int]]:
+        """Copy ``tree`` in; returns path -> (entry set offset, entry count, first cluster)."""
+        placed: dict[str, tuple[int, int, int]] = {}
+        directory = self.root if directory is None else directory
+        for entry in sorted(tree.iterdir()):
+            when = int(entry.stat().st_mtime)
+            if entry.is_dir():
+                first = self._allocate(1)
+                self.handle.seek(self._offset(first))
+                self.handle.write(bytes(self.cluster))
+                entries = self._entry_set(entry.name, True, first, self.cluster, when)
+                placed[prefix + entry.name] = (self._append(directory, entries), len(entries) // 32, first)
+                placed.update(self.add_tree(entry, first, prefix + entry.name + "/"))
+            else:
+                data = entry.read_bytes()
+                count = max(1, -(-len(data) // self.cluster))
+                first = self._allocate(count)
+                self.handle.seek(self._offset(first))
+                self.handle.write(data)
+                entries = self._entry_set(entry.name, False, first, len(data), when)
+                placed[prefix + entry.name] = (self._append(directory, entries), len(entries) // 32, first)
+        return placed
+
+    def delete(self, at: int, count: int, first: int, size: int) -> None:
+        """Unlink like an OS does: clear the in-use bit of each entry and free the clusters."""
+        for index in range(count):
+            self.handle.seek(at + 32 * index)
+            kind = self.handle.read(1)[0]
+            self.handle.seek(at + 32 * index)
+            self.handle.write(bytes([kind & 0x7F]))
+        self._set_bits(first, max(1, -(-size // self.cluster)), False)
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def make_exfat(
+    tree: str | Path, out: str | Path, size_mb: int, *, label: str = "EVIDENCE", delete: Iterable[str] = ()
+) -> Path:
+    """An exFAT image holding ``tree`` (mkfs.exfat, then files written in without mounting);
+    ``delete`` paths are then unlinked: entries marked unused, clusters freed, content still there."""
+    path = _blank(out, size_mb)
+    _run(["mkfs.exfat", "-L", label, str(path)])
+    _exfat_fix_serial(path, 0x5EED0E0F)
+    writer = _ExfatWriter(path)
+    try:
+        placed = writer.add_tree(Path(tree))
+        for relative in delete:
+            at, count, first = placed[relative]
+            writer.delete(at, count, first, (Path(tree) / relative).stat().st_size)
+    finally:
+        writer.close()
     return path
 
 

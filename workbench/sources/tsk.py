@@ -90,7 +90,7 @@ class TskFileSystem:
         self.ftype = int(self.fs.info.ftype)
         self.type_name = FS_TYPE_NAMES.get(self.ftype, f"tsk-{self.ftype}")
         self.is_ntfs = self.ftype == pytsk3.TSK_FS_TYPE_NTFS
-        self.is_fat = self.type_name.startswith("fat")
+        self.is_fat = self.type_name.startswith(("fat", "exfat"))  # both list the volume label as a file
         self._recent: OrderedDict[int, Any] = OrderedDict()  # TSK files just listed: opened without a lookup
         self._image = image  # keep the image alive as long as the file system
 

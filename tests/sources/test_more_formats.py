@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,6 +167,8 @@ def test_lvm_logical_volumes_agree_with_fls_on_their_images(built: Built) -> Non
 
 def test_exfat_agrees_with_fls_and_icat_and_keeps_the_deleted_file(built: Built) -> None:
     deleted = "home/admin/customers_2024.csv"
+    fsck = subprocess.run(["fsck.exfat", "-n", str(built.exfat)], capture_output=True, text=True)
+    assert fsck.returncode == 0 and "clean" in fsck.stdout, fsck.stdout + fsck.stderr  # a valid exFAT
     with open_source(built.exfat) as source:
         listed = source_files(source, ("exfat",))  # leaves out "$" system files (see test_walk)
         by_fls = tsk_cli_files(built.exfat, 0)

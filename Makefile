@@ -47,7 +47,7 @@ lint: venv
 	cd .lint && PYTHONPATH=. ../$(BIN)/lint-imports ../pyproject.toml
 
 pytest: venv
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 test: lint pytest
 

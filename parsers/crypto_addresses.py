@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # --- Keccak-256 (the pre-FIPS-202 padding used by Ethereum and Monero) -------------------------
@@ -425,6 +426,18 @@ _BECH32_BODY = re.compile(r"[qpzry9x8gf2tvdw0s3jn54khce6mua7l]+")
 # Tokens worth a look: 0x+40 hex, or a run of letters and digits long enough for an address.
 _CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(?:0x[0-9a-fA-F]{40}|[0-9A-Za-z]{14,110})(?![0-9A-Za-z])")
 _LOOKS_POSSIBLE = re.compile(r"[0-9A-Za-z]{14}")
+
+
+def candidate_offsets(text: str) -> Iterator[int]:
+    """Start offsets of the tokens ``scan_text`` reports, as a wallet or a rejected candidate.
+
+    No token spans a line break, so on a block of lines this says which lines hold one.
+    """
+    if _LOOKS_POSSIBLE.search(text) is None:
+        return
+    for m in _CANDIDATE.finditer(text):
+        if validate_address(m.group()) is not None:
+            yield m.start()
 
 
 def scan_text(text: str) -> AddressScan:

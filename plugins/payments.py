@@ -11,19 +11,25 @@ from __future__ import annotations
 
 import csv
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
+from workbench.parsers.crypto_addresses import candidate_offsets as address_candidate_offsets
 from workbench.parsers.crypto_addresses import scan_text
 from workbench.parsers.errors import ParseError
+from workbench.parsers.payments import (
+    candidate_offsets as payment_candidate_offsets,
+)
 from workbench.parsers.payments import (
     find_ibans,
     find_paypal_accounts,
     find_stripe_keys,
     paypal_accounts_in_fields,
 )
-from workbench.parsers.syslog import escape_control, iter_text_lines
+from workbench.parsers.syslog import escape_control, iter_line_blocks
 
 from workbench.plugin_api import (
     Artefact,
@@ -153,6 +159,20 @@ class _FileFinds:
             bucket[key] = _Find(line, context, values)
 
 
+def lines_with_candidates(lines: list[str]) -> list[int]:
+    """Indices, ascending, of the lines where ``scan_line`` can find anything.
+
+    The finders' candidates never span a line break, so one search of the joined block finds
+    every line worth a look; the rest of the lines (most of a file) skip the per-line finders.
+    """
+    block = "\n".join(lines)
+    offsets = [*address_candidate_offsets(block), *payment_candidate_offsets(block)]
+    if not offsets:
+        return []
+    starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
+    return sorted({bisect_right(starts, offset) - 1 for offset in offsets})
+
+
 def scan_line(text: str, number: int, finds: _FileFinds, paypal_text: str | None = None) -> None:
     """Record every payment trace of one line in ``finds`` (``paypal_text``: the part of the line
     judged for PayPal context, when that differs from the whole line)."""
@@ -218,18 +238,27 @@ class PaymentTraces(Plugin):
         is_sql, is_csv = lower.endswith(".sql"), lower.endswith(".csv")
         header: list[str] | None = None
         current_table: str | None = None
-        for number, text, _truncated in iter_text_lines(file.open()):
-            paypal_text = None
-            if is_sql:
-                current_table = self._sql_line(text, current_table, finds)
-                insert = _INSERT.match(text)
-                if insert is not None:
-                    paypal_text = text[insert.end() :]  # judge values only: a column list is not context
-            if is_csv and (number == 1 or header is not None):
-                header, is_row = self._csv_line(text, number, header, finds)
-                if is_row:
-                    paypal_text = ""  # the PayPal columns decide for this row
-            scan_line(text, number, finds, paypal_text)
+        for first, lines, _truncated in iter_line_blocks(file.open()):
+            candidates = lines_with_candidates(lines)
+            if not (is_sql or is_csv):
+                for index in candidates:
+                    scan_line(lines[index], first + index, finds)
+                continue
+            wanted = set(candidates)
+            for index, text in enumerate(lines):
+                number = first + index
+                paypal_text = None
+                if is_sql:
+                    current_table = self._sql_line(text, current_table, finds)
+                    insert = _INSERT.match(text)
+                    if insert is not None:
+                        paypal_text = text[insert.end() :]  # judge values only: a column list is not context
+                if is_csv and (number == 1 or header is not None):
+                    header, is_row = self._csv_line(text, number, header, finds)
+                    if is_row:
+                        paypal_text = ""  # the PayPal columns decide for this row
+                if index in wanted:
+                    scan_line(text, number, finds, paypal_text)
         if is_sql and finds.paypal_tables:
             self._sql_paypal_columns(file, finds)
         yield from self._artefacts(finds)

@@ -123,3 +123,43 @@ def test_correlate_counts_distinct_wallets_accounts_and_keys() -> None:
         "Stripe live keys": 1,
         "rejected address candidates": 2,
     }
+
+
+def _every_line_finds(text: str) -> Any:
+    """The reference: every line through the finders, none skipped."""
+    from workbench.plugins.payments import _FileFinds, scan_line
+
+    finds = _FileFinds()
+    for number, line in enumerate(text.split("\n"), 1):
+        scan_line(line, number, finds)
+    return finds
+
+
+def test_candidate_gate_skips_no_line_with_a_find() -> None:
+    """Only the lines the block search flags go through the finders: the result equals scanning
+    every line, on text that puts candidates at line starts and ends and next to each other."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from workbench.plugins.payments import _FileFinds, lines_with_candidates, scan_line
+
+    pieces = [line.decode() for line in NOTES.split(b"\n")] + [
+        "x",
+        "",
+        "paypal",
+        "DE89370400440532013000",
+        "0x52908400098527886E0F7030069857D2E4169EE7",
+        "sk_test_AAAAAAAAAAAAAAAAAAAAAAAA",
+        "whsec_BBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        "abcdefghijklmnopqrstuvwxyz0123",
+        "GB82WEST12345698765432",
+    ]
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(st.lists(st.sampled_from(pieces), max_size=4).map(" ".join), max_size=30))
+    def check(lines: list[str]) -> None:
+        gated = _FileFinds()
+        for index in lines_with_candidates(lines):
+            scan_line(lines[index], index + 1, gated)
+        assert gated == _every_line_finds("\n".join(lines))
+
+    check()

@@ -379,7 +379,5 @@ def _last_delimiter(data: bytes) -> int | None:
     """Index of the last delimiter byte within the final stretch of ``data`` (None if there is none)."""
     floor = max(0, len(data) - 2 * MAX_URL_LENGTH)
     tail = data[floor:].decode("latin-1")
-    last = None
-    for match in _DELIM_RE.finditer(tail):
-        last = match.start()
-    return None if last is None else floor + last
+    match = _DELIM_RE.search(tail[::-1])  # the first delimiter of the reversed tail is the last one
+    return None if match is None else floor + len(tail) - 1 - match.start()

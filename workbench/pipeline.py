@@ -295,10 +295,9 @@ def _commit(
         digest.update(a.id.encode())
 
     def write(conn: Any) -> None:
-        file_ids = [f["id"] for f in result.files]
-        for fid in file_ids:
-            conn.execute("DELETE FROM yara_hits WHERE file_id = ?", (fid,))
-            conn.execute("DELETE FROM artefacts WHERE file_id = ?", (fid,))
+        file_ids = [(f["id"],) for f in result.files]  # a re-run batch replaces what it stored before
+        conn.executemany("DELETE FROM yara_hits WHERE file_id = ?", file_ids)
+        conn.executemany("DELETE FROM artefacts WHERE file_id = ?", file_ids)
         conn.executemany(
             "INSERT OR REPLACE INTO files(id, exhibit, location, layers, path, address, inode, type, size, allocated,"
             " mtime, atime, ctime, btime, md5, sha1, sha256, mime, magic, scan, run_id)"

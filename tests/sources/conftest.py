@@ -84,12 +84,14 @@ def evidence(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Evidence]:
     ntfs_tree = base / "ntfstree"
     _write(ntfs_tree, "payments.txt", "wallet bc1qexample\n")
     _write(ntfs_tree, "readme.txt", "nothing to see\n")
+    _write(ntfs_tree, "Users/admin/Documents/resellers.csv", "name,credits\nalpha,500\n")
     ntfs = images.make_ntfs(
         ntfs_tree,
         base / "fs.ntfs",
         8,
         label="Data",
         streams={"/readme.txt": {"hidden": b"ADS: panel admin password\n"}},
+        hard_links={"/Users/admin/Desktop-resellers.csv": "/Users/admin/Documents/resellers.csv"},
     )
     disk, offsets = images.make_disk(base / "disk.img", [(ext4, "linux"), (fat, "msdata"), (ntfs, "msdata")])
     mbr, _ = images.make_disk(base / "mbr.img", [(ext4, "linux")], scheme="mbr")

@@ -184,6 +184,26 @@ def test_ntfs_alternate_data_stream(evidence) -> None:
     source.close()
 
 
+def test_ntfs_directories_and_hard_link(evidence) -> None:
+    """A file with two names (one MFT record) is listed under both, like fls, with the same MFT
+    entry and the same bytes; its directories are listed as directories."""
+    source, entries = _entries(evidence.ntfs)
+    by_path = {e.path: e for e in entries}
+    for directory in ("/Users", "/Users/admin", "/Users/admin/Documents"):
+        assert by_path[directory].type == "dir"
+    original = by_path["/Users/admin/Documents/resellers.csv"]
+    link = by_path["/Users/admin/Desktop-resellers.csv"]
+    assert original.inode == link.inode and re.fullmatch(r"\d+-128-\d+", original.inode or "")
+    for entry in (original, link):
+        with source.open(entry.address) as handle:
+            assert handle.read() == b"name,credits\nalpha,500\n"
+    listing = _run(["fls", "-r", "-p", str(evidence.ntfs)]).decode()
+    mft_entry = (original.inode or "").split("-")[0]
+    names = sorted(line.split("\t")[1] for line in listing.splitlines() if f" {mft_entry}-128-" in line)
+    assert names == ["Users/admin/Desktop-resellers.csv", "Users/admin/Documents/resellers.csv"]
+    source.close()
+
+
 def test_times_are_utc_iso(evidence) -> None:
     source, entries = _entries(evidence.ext4)
     config = next(e for e in entries if e.path == "/var/www/panel/config.php")

@@ -153,20 +153,27 @@ def make_ntfs(
     *,
     label: str = "Data",
     streams: Mapping[str, Mapping[str, bytes]] | None = None,
+    hard_links: Mapping[str, str] | None = None,
 ) -> Path:
-    """An NTFS image (mkntfs -F) with the files at the top of ``tree`` copied in by ntfscp, and
-    alternate data streams ``streams = {"/name": {"stream": b"..."}}`` written with ``ntfscp -N``.
+    """An NTFS image (mkntfs -F) holding ``tree``: its directories made through libntfs-3g, its
+    files copied in by ntfscp, alternate data streams ``streams = {"/name": {"stream": b"..."}}``
+    written with ``ntfscp -N``, and hard links ``hard_links = {"/new/name": "/existing/file"}``.
 
-    ntfscp cannot create directories, so a tree with subdirectories is refused."""
-    subdirs = [n for n in sorted(os.listdir(tree)) if os.path.isdir(os.path.join(tree, n))]
-    if subdirs:
-        raise ValueError(
-            f"NTFS images can hold top-level files only (no way to mkdir without mounting): {subdirs[0]}"
-        )
+    ntfscp cannot create a directory or a link; libntfs-3g (see ``ntfs3g``) can, on the image file
+    itself, without mounting."""
+    from workbench.samples.ntfs3g import NtfsVolume
+
+    root = Path(tree)
+    directories = sorted(p for p in root.rglob("*") if p.is_dir())
+    files = sorted(p for p in root.rglob("*") if p.is_file())
     path = _blank(out, size_mb)
     _run(["mkntfs", "-F", "-Q", "-q", "-T", "-L", label, str(path)])
-    for name in sorted(os.listdir(tree)):
-        _run(["ntfscp", "-q", "-t", str(path), os.path.join(tree, name), "/" + name])
+    if directories:
+        with NtfsVolume(path) as volume:
+            for directory in directories:  # sorted: every parent comes before its children
+                volume.mkdir("/" + directory.relative_to(root).as_posix())
+    for file in files:
+        _run(["ntfscp", "-q", "-t", str(path), str(file), "/" + file.relative_to(root).as_posix()])
     for target, named in sorted((streams or {}).items()):
         for stream_name, data in sorted(named.items()):
             staging = path.with_name(path.name + ".stream")
@@ -175,6 +182,10 @@ def make_ntfs(
                 _run(["ntfscp", "-q", "-N", stream_name, str(path), str(staging), "/" + target.lstrip("/")])
             finally:
                 staging.unlink()
+    if hard_links:
+        with NtfsVolume(path) as volume:
+            for new, existing in sorted(hard_links.items()):
+                volume.link(existing, new)
     return path
 
 

@@ -81,7 +81,9 @@ class Source:
         self._archives: OrderedDict[str, arc.Archive] = OrderedDict()
         self._archive_nodes: dict[tuple[str, ...], LayerNode] = {}
         self._reported: set[tuple[tuple[str, ...], str]] = set()
-        self._prefixes: dict[str, FsLayer] = {}  # address prefix of each file system layer
+        self._prefixes: dict[
+            str, tuple[FsLayer, str]
+        ] = {}  # address prefix -> file system layer, its location
 
     # -- public API ---------------------------------------------------------------------------
     def walk(self, *, include_deleted: bool = True) -> Iterator[FileEntry]:
@@ -95,13 +97,11 @@ class Source:
     def open(self, address: str) -> BinaryIO:
         """A read-only content stream of the entry behind ``address``."""
         self._open()
-        for prefix, layer in self._prefixes.items():
+        for prefix, (layer, where) in self._prefixes.items():
             if address.startswith(prefix) and address.endswith("]"):
                 fast = _tsk_handle(address[len(prefix) : -1])
                 if fast is not None:
-                    return cast(
-                        BinaryIO, layer.backend.open(fast, " / ".join((self.ref.exhibit, *layer.chain)))
-                    )
+                    return layer.backend.open(fast, where)
                 break
         try:
             parsed = json.loads(address)
@@ -186,7 +186,10 @@ class Source:
                 self._fs[layer.chain] = layer
         else:
             raise SourceError(info.paths[0] if info.paths else self.ref.exhibit, f"unknown format {fmt!r}")
-        self._prefixes = {'["f", ' + json.dumps(list(c)) + ", ": layer for c, layer in self._fs.items()}
+        self._prefixes = {
+            '["f", ' + json.dumps(list(c)) + ", ": (layer, " / ".join((self.ref.exhibit, *c)))
+            for c, layer in self._fs.items()
+        }
 
     # -- walking ------------------------------------------------------------------------------
     def _walk_layer(self, layer: FsLayer, include_deleted: bool) -> Iterator[FileEntry]:
@@ -423,6 +426,8 @@ def _tsk_handle(text: str) -> list[int] | None:
     if len(text) < 3 or text[0] != "[" or text[-1] != "]":
         return None
     try:
+        if "," not in text:
+            return [int(text[1:-1])]
         return [int(part) for part in text[1:-1].split(",")]
     except ValueError:
         return None

@@ -91,7 +91,8 @@ class TskFileSystem:
         self.type_name = FS_TYPE_NAMES.get(self.ftype, f"tsk-{self.ftype}")
         self.is_ntfs = self.ftype == pytsk3.TSK_FS_TYPE_NTFS
         self.is_fat = self.type_name.startswith(("fat", "exfat"))  # both list the volume label as a file
-        self._recent: OrderedDict[int, Any] = OrderedDict()  # TSK files just listed: opened without a lookup
+        self._recent: OrderedDict[int, tuple[Any, int]] = OrderedDict()  # regular files just listed, and
+        # their sizes: opened without a lookup
         self._image = image  # keep the image alive as long as the file system
 
     def details(self) -> dict[str, object]:
@@ -207,7 +208,7 @@ class TskFileSystem:
             except OSError:
                 head = b""
             recent = self._recent
-            recent[addr] = entry
+            recent[addr] = (entry, size)
             if len(recent) > RECENT_FILES:
                 recent.popitem(last=False)
         if not self.is_ntfs:
@@ -241,7 +242,10 @@ class TskFileSystem:
     def open(self, handle: list[Any], where: str) -> TskFileStream:
         """Content stream of the entry behind a handle from ``walk``."""
         inode = int(handle[0])
-        tsk_file = self._recent.get(inode)
+        listed = self._recent.get(inode)
+        if listed is not None and len(handle) == 1:  # a regular file just listed: its size is known
+            return TskFileStream(listed[0], listed[1], where)
+        tsk_file = listed[0] if listed is not None else None
         if tsk_file is None:
             try:
                 tsk_file = self.fs.open_meta(inode=inode)

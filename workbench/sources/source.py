@@ -225,6 +225,8 @@ class Source:
             )
             yield entry
             if raw.type == "file" and raw.size >= MIN_ARCHIVE_SIZE:
+                if raw.head is not None and arc.sniff(raw.head, raw.path) is None:
+                    continue  # the usual case, decided without a generator per file
                 yield from self._maybe_archive(entry, layer.node, 1, raw.head)
 
     def _walk_evidence_archive(self) -> Iterator[FileEntry]:

@@ -109,30 +109,38 @@ class TskFileSystem:
         """Every entry below the root, depth first (pre-order, like ``fls -r``), in directory order."""
         root = int(self.fs.info.root_inum)
         visited = {root}
-        stack: list[tuple[Iterator[tuple[RawEntry, int | None]], int]] = []
-        top = self._listing("", root, include_deleted, True)
-        if top is not None:
-            stack.append((top, 0))
+        top = self._directory(root)
+        if top is None:
+            return
+        entries_of = self._entries
+        # one frame per open directory: its entry iterator, path, allocated state and depth
+        stack: list[tuple[Iterator[Any], str, bool, int]] = [(iter(top), "", True, 0)]
         while stack:
-            iterator, depth = stack[-1]
-            step = next(iterator, None)
-            if step is None:
+            directory, parent, parent_alloc, depth = stack[-1]
+            entry = next(directory, None)
+            if entry is None:
                 stack.pop()
                 continue
-            item, descend = step
-            yield item
-            if descend is not None and descend not in visited and depth < MAX_DEPTH:
-                visited.add(descend)
-                inner = self._listing(item.path, descend, include_deleted, item.allocated)
-                if inner is not None:
-                    stack.append((inner, depth + 1))
+            for item, descend in entries_of(entry, parent, include_deleted, parent_alloc):
+                yield item
+                if descend is not None and descend not in visited and depth < MAX_DEPTH:
+                    visited.add(descend)
+                    inner = self._directory(descend)
+                    if inner is not None:
+                        stack.append((iter(inner), item.path, item.allocated, depth + 1))
+
+    def _directory(self, inode: int) -> Any:
+        """The TSK directory at ``inode``, or None when it cannot be opened."""
+        try:
+            return self.fs.open_dir(inode=inode)
+        except OSError:
+            return None
 
     def _listing(
         self, parent: str, inode: int, include_deleted: bool, parent_alloc: bool
     ) -> Iterator[tuple[RawEntry, int | None]] | None:
-        try:
-            directory = self.fs.open_dir(inode=inode)
-        except OSError:
+        directory = self._directory(inode)
+        if directory is None:
             return None
         entries = self._entries
         return (step for entry in directory for step in entries(entry, parent, include_deleted, parent_alloc))

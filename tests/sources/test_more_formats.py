@@ -1,5 +1,5 @@
-"""ISO 9660, XFS and LUKS: listed like the other file systems, checked against a second tool or
-against the tree the image was built from; an encrypted volume is skipped without its password
+"""ISO 9660, XFS, exFAT, HFS+, LVM and LUKS: listed like the other file systems, checked against a
+second tool or against the tree the image was built from; an encrypted volume is skipped without its password
 and the rest of the disk is still listed."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import fingerprint
 from tests.sources.test_walk import source_files, tsk_cli_files
+from workbench.samples.hfsplus import make_hfsplus
 from workbench.samples.images import (
     make_disk,
     make_exfat,
@@ -40,6 +41,7 @@ class Built:
     lv_data: Path  # FAT image of logical volume "data"
     lvm_disk: Path  # GPT: p1 an LVM2 physical volume of volume group vg0 holding root and data
     exfat: Path  # exFAT holding the tree, with customers_2024.csv deleted afterwards
+    hfsplus: Path  # HFS+ holding the tree (written by workbench.samples.hfsplus)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     lvm_disk, _ = make_disk(base / "lvm-disk.raw", [(physical, "lvm")])
     iso, xfs = make_iso(tree, base / "disc.iso"), make_xfs(tree, base / "data.xfs")
     exfat = make_exfat(tree, base / "card.exfat", 16, delete=["home/admin/customers_2024.csv"])
-    return Built(tree, iso, xfs, inner, disk, lv_root, lv_data, lvm_disk, exfat)
+    hfsplus = make_hfsplus(tree, base / "mac.hfs", 8, label="SeizedMac")
+    return Built(tree, iso, xfs, inner, disk, lv_root, lv_data, lvm_disk, exfat, hfsplus)
 
 
 def tree_files(tree: Path) -> set[tuple[str, int, str]]:
@@ -182,3 +185,65 @@ def test_exfat_agrees_with_fls_and_icat_and_keeps_the_deleted_file(built: Built)
         with source.open(gone[0].address) as stream:
             assert stream.read() == (built.tree / deleted).read_bytes()
         assert source.problems == []
+
+
+def test_hfsplus_agrees_with_fls_and_icat(built: Built) -> None:
+    """fls and the walk both list HFS+'s special files ($CatalogFile …) as files in the root; the
+    comparison leaves them out on both sides (source_files drops "$" files without a stream id)
+    and checks that exactly these four are what fls adds."""
+    specials = {"$ExtentsFile", "$CatalogFile", "$BadBlockFile", "$AllocationFile"}
+    with open_source(built.hfsplus) as source:
+        listed = source_files(source, ("hfs+",))
+        by_fls = tsk_cli_files(built.hfsplus, 0)
+        assert {e[0] for e in by_fls if e[0].startswith("$")} == specials
+        assert listed == {e for e in by_fls if not e[0].startswith("$")} == tree_files(built.tree)
+        walked = {e.path[1:]: e for e in source.walk()}
+        assert specials <= set(walked)
+        assert walked["var/www/panel"].type == "dir" and walked["home/admin/notes.txt"].mtime
+        assert source.layers().children[0].kind == "hfs+"
+        assert source.problems == []
+
+
+def test_hfsplus_catalog_over_many_nodes_agrees_with_fls_and_icat(tmp_path: Path) -> None:
+    """Three hundred files: the catalog spans many leaf nodes under an index node."""
+    tree = tmp_path / "tree"
+    for site in range(12):
+        logs = tree / f"site{site:02d}" / "logs"
+        logs.mkdir(parents=True)
+        for number in range(25):
+            (logs / f"Access-{number:03d}.log").write_bytes(f"{site} {number}\n".encode() * (number * 37))
+    image = make_hfsplus(tree, tmp_path / "big.hfs", 16)
+    with open_source(image) as source:
+        listed = source_files(source, ("hfs+",))
+        assert source.problems == []
+    assert len(listed) == 300
+    assert listed == {e for e in tsk_cli_files(image, 0) if not e[0].startswith("$")} == tree_files(tree)
+
+
+def _catalog_thread_offset(image: bytes, cnid: int) -> int:
+    """Where the thread record of catalog node ``cnid`` starts (its key: parent ``cnid``, no name)."""
+    catalog_start = int.from_bytes(image[1024 + 272 + 16 : 1024 + 272 + 20], "big") * 4096
+    return image.index((6).to_bytes(2, "big") + cnid.to_bytes(4, "big") + b"\0\0", catalog_start)
+
+
+def test_directory_tsk_cannot_open_is_reported_and_the_rest_listed(built: Built, tmp_path: Path) -> None:
+    """A folder whose catalog thread record is damaged: listed by its name (as fls shows "d/-"), its
+    contents reported as not listed with TSK's reason, every other file still there."""
+    with open_source(built.hfsplus) as source:
+        admin = next(e for e in source.walk() if e.path == "/home/admin")
+    damaged = bytearray(built.hfsplus.read_bytes())
+    record_type = _catalog_thread_offset(bytes(damaged), int(admin.inode or 0)) + 8  # after the key
+    damaged[record_type : record_type + 2] = b"\0\x09"  # no such record type
+    image = tmp_path / "damaged.hfs"
+    image.write_bytes(bytes(damaged))
+    before = fingerprint([image])
+    with open_source(image) as source:
+        entries = {e.path: e for e in source.walk()}
+        assert entries["/home/admin"].type == "dir" and entries["/home/admin"].inode == admin.inode
+        assert not any(path.startswith("/home/admin/") for path in entries)
+        assert "/var/www/panel/config.php" in entries and "/blob.bin" in entries
+        [problem] = source.problems
+        assert problem.layers == ("hfs+",)
+        assert problem.reason.startswith(f"directory /home/admin (inode {admin.inode}) not listed: ")
+        assert "unexpected record type 9" in problem.reason
+    assert fingerprint([image]) == before

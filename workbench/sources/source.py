@@ -201,13 +201,13 @@ class Source:
             try:
                 raw = next(iterator)
             except StopIteration:
-                return
+                break
             except SourceError as exc:
                 self._report(chain, exc.reason)
-                return
+                break
             except Exception as exc:  # a damaged file system may fail anywhere in TSK or dfvfs
                 self._report(chain, f"walk stopped: {type(exc).__name__}: {one_line(str(exc))}")
-                return
+                break
             entry = FileEntry(
                 exhibit,
                 chain,
@@ -228,6 +228,8 @@ class Source:
                 if raw.head is not None and arc.sniff(raw.head, raw.path) is None:
                     continue  # the usual case, decided without a generator per file
                 yield from self._maybe_archive(entry, layer.node, 1, raw.head)
+        for reason in getattr(layer.backend, "problems", ()):
+            self._report(chain, reason)
 
     def _walk_evidence_archive(self) -> Iterator[FileEntry]:
         info = self.ref.info

@@ -48,6 +48,7 @@ NAME_TYPES = {
     pytsk3.TSK_FS_NAME_TYPE_LNK: "symlink",
 }
 VIRTUAL_META = (pytsk3.TSK_FS_META_TYPE_VIRT, pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
+META_UNDEF = pytsk3.TSK_FS_META_TYPE_UNDEF
 VIRTUAL_NAME = (pytsk3.TSK_FS_NAME_TYPE_VIRT, pytsk3.TSK_FS_NAME_TYPE_VIRT_DIR)
 NAME_UNALLOC = int(pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
 META_UNALLOC = int(pytsk3.TSK_FS_META_FLAG_UNALLOC)
@@ -94,6 +95,7 @@ class TskFileSystem:
         self._recent: OrderedDict[int, tuple[Any, int]] = OrderedDict()  # regular files just listed, and
         # their sizes: opened without a lookup
         self._image = image  # keep the image alive as long as the file system
+        self.problems: list[str] = []  # directories the walk could not list, with TSK's reason
 
     def details(self) -> dict[str, object]:
         """Block size, block and inode counts of the file system."""
@@ -107,9 +109,10 @@ class TskFileSystem:
 
     def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
         """Every entry below the root, depth first (pre-order, like ``fls -r``), in directory order."""
+        self.problems = []
         root = int(self.fs.info.root_inum)
         visited = {root}
-        top = self._directory(root)
+        top = self._directory(root, "/")
         if top is None:
             return
         entries_of = self._entries
@@ -125,15 +128,18 @@ class TskFileSystem:
                 yield item
                 if descend is not None and descend not in visited and depth < MAX_DEPTH:
                     visited.add(descend)
-                    inner = self._directory(descend)
+                    inner = self._directory(descend, item.path)
                     if inner is not None:
                         stack.append((iter(inner), item.path, item.allocated, depth + 1))
 
-    def _directory(self, inode: int) -> Any:
-        """The TSK directory at ``inode``, or None when it cannot be opened."""
+    def _directory(self, inode: int, path: str | None = None) -> Any:
+        """The TSK directory at ``inode``, or None when it cannot be opened (recorded in
+        ``problems`` when ``path`` is given: a directory the walk could not list is never silent)."""
         try:
             return self.fs.open_dir(inode=inode)
-        except OSError:
+        except OSError as exc:
+            if path is not None:
+                self.problems.append(f"directory {path} (inode {inode}) not listed: {_tsk_reason(exc)}")
             return None
 
     def _listing(
@@ -201,6 +207,13 @@ class TskFileSystem:
             kind = NAME_TYPES.get(name_type, "other")
             addr = int(name_info.meta_addr)
             return [(RawEntry(path, f"[{addr}]", kind, 0, str(addr), False, None, None, None, None), None)]
+        if meta.type == META_UNDEF and not meta.addr:
+            # TSK found the name but could not read its metadata (fls shows "d/-"): list it by the
+            # name's type and address, and try a directory anyway so a failure is reported, not lost
+            kind = NAME_TYPES.get(name_type, "other")
+            addr = int(name_info.meta_addr)
+            item = RawEntry(path, f"[{addr}]", kind, 0, str(addr), allocated, None, None, None, None)
+            return [(item, addr if kind == "dir" and allocated else None)]
         meta_type = meta.type
         kind = META_TYPES.get(meta_type, "other")
         addr = int(meta.addr)

@@ -247,3 +247,31 @@ def test_directory_tsk_cannot_open_is_reported_and_the_rest_listed(built: Built,
         assert problem.reason.startswith(f"directory /home/admin (inode {admin.inode}) not listed: ")
         assert "unexpected record type 9" in problem.reason
     assert fingerprint([image]) == before
+
+
+def test_xfs_directory_dfvfs_cannot_read_is_reported_and_the_rest_listed(
+    built: Built, tmp_path: Path
+) -> None:
+    """The dfvfs back-end too: a directory inode with an impossible data fork format (written with
+    xfs_db on a copy) is listed, its contents reported as not listed, the rest of the tree kept."""
+    damaged = tmp_path / "damaged.xfs"
+    damaged.write_bytes(built.xfs.read_bytes())
+    found = subprocess.run(
+        ["xfs_db", "-r", "-c", "path /home/admin", "-c", "inode", str(damaged)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    inode = found.split()[-1]
+    subprocess.run(
+        ["xfs_db", "-x", "-c", f"inode {inode}", "-c", "write core.format 7", str(damaged)], check=True
+    )
+    with open_source(damaged) as source:
+        entries = {e.path: e for e in source.walk()}
+        assert entries["/home/admin"].type == "dir"
+        assert not any(path.startswith("/home/admin/") for path in entries)
+        assert {"/var/www/panel/config.php", "/blob.bin"} <= set(entries)
+        [problem] = source.problems
+        assert problem.layers == ("xfs",)
+        assert problem.reason.startswith("directory /home/admin not listed: ")
+        assert "unsupported directory data fork type" in problem.reason

@@ -10,7 +10,7 @@ from dfvfs.lib import definitions
 from dfvfs.resolver import resolver
 from dfvfs.serializer.json_serializer import JsonPathSpecSerializer
 
-from workbench.sources.model import SourceError, escape_name
+from workbench.sources.model import SourceError, escape_name, one_line
 from workbench.sources.streams import HandleStream
 from workbench.sources.tsk import RawEntry
 
@@ -56,6 +56,7 @@ class DfvfsFileSystem:
         if self.root is None:
             raise SourceError(where, "file system has no root directory")
         self.type_name = str(path_spec.type_indicator).lower()
+        self.problems: list[str] = []  # directories and entries the walk could not list, with the reason
 
     def details(self) -> dict[str, object]:
         """What dfvfs tells about the file system."""
@@ -63,13 +64,15 @@ class DfvfsFileSystem:
 
     def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
         """Every entry below the root, depth first."""
+        self.problems = []
         visited: set[str] = set()
         stack: list[tuple[str, Any, int]] = [("", self.root, 0)]
         while stack:
             parent, directory, depth = stack.pop()
             try:
                 children = list(directory.sub_file_entries)
-            except Exception:  # a corrupt directory: list what was read so far
+            except Exception as exc:  # a corrupt directory: reported, the walk goes on
+                self.problems.append(f"directory {parent or '/'} not listed: {one_line(str(exc))}")
                 continue
             subdirs = []
             for child in children:
@@ -101,7 +104,8 @@ class DfvfsFileSystem:
             size = int(entry.size or 0) if kind != "dir" else 0
             allocated = bool(entry.IsAllocated())
             handle = JsonPathSpecSerializer.WriteSerialized(entry.path_spec)
-        except Exception:
+        except Exception as exc:
+            self.problems.append(f"an entry of {parent or '/'} not listed: {one_line(str(exc))}")
             return None
         return RawEntry(
             f"{parent}/{escape_name(name)}",

@@ -52,3 +52,30 @@ def test_missing_file_in_tree(tmp_path: Path) -> None:
         (tmp_path / "a.txt").unlink()
         with pytest.raises(SourceError, match="cannot open"):
             source.open(entry.address)
+
+
+def test_unreadable_directory_is_reported_and_the_rest_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory the examiner's account may not read (simulated: the tests run as root, who reads
+    everything) is listed, reported with the reason, and the walk goes on."""
+    import workbench.sources.logical as logical
+
+    root = tmp_path / "seized"
+    (root / "private").mkdir(parents=True)
+    (root / "private" / "keys.txt").write_text("secret")
+    (root / "www").mkdir()
+    (root / "www" / "index.php").write_text("<?php")
+    real_scandir = os.scandir
+
+    def scandir(path: bytes) -> object:
+        if path.endswith(b"/private"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(logical.os, "scandir", scandir)
+    with Source(EvidenceRef("EX-02", detect(str(root)))) as source:
+        assert {e.path for e in source.walk()} == {"/private", "/www", "/www/index.php"}
+        assert [(p.layers, p.reason) for p in source.problems] == [
+            (("dir",), "directory /private not listed: Permission denied")
+        ]

@@ -44,8 +44,10 @@ def _handle(relative: bytes) -> str:
     return json.dumps(relative.decode("latin-1"))
 
 
-def walk_directory(root: str) -> Iterator[RawEntry]:
-    """Every entry below ``root``, depth first, sorted by name within each directory."""
+def walk_directory(root: str, problems: list[str] | None = None) -> Iterator[RawEntry]:
+    """Every entry below ``root``, depth first, sorted by name within each directory; what cannot be
+    read (a directory or entry the examiner's account may not read) is described in ``problems``."""
+    problems = [] if problems is None else problems
     root_bytes = os.fsencode(os.path.abspath(root))
     try:
         top = os.lstat(root_bytes)
@@ -59,23 +61,30 @@ def walk_directory(root: str) -> Iterator[RawEntry]:
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
-        except OSError:
+        except OSError as exc:
+            problems.append(f"directory {_shown(relative)} not listed: {exc.strerror}")
             continue
         subdirs = []
         for entry in entries:
             rel = os.path.join(relative, entry.name) if relative else entry.name
+            path = _shown(rel)
             try:
                 st = entry.stat(follow_symlinks=False)
-            except OSError:
+            except OSError as exc:
+                problems.append(f"{path} not listed: {exc.strerror}")
                 continue
             kind = _kind(st.st_mode)
-            path = "/" + "/".join(escape_name(part) for part in rel.split(b"/"))
             size = st.st_size if kind in ("file", "symlink") else 0
             yield RawEntry(path, _handle(rel), kind, size, str(st.st_ino), True, *_times(st))
             if kind == "dir" and (st.st_dev, st.st_ino) not in visited:
                 visited.add((st.st_dev, st.st_ino))
                 subdirs.append(rel)
         stack.extend(reversed(subdirs))
+
+
+def _shown(relative: bytes) -> str:
+    """A relative path of the tree as the listing shows it ("/" for the top)."""
+    return "/" + "/".join(escape_name(part) for part in relative.split(b"/")) if relative else "/"
 
 
 def open_in_directory(root: str, handle: str, where: str) -> BinaryIO:

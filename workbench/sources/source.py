@@ -29,10 +29,12 @@ class _DirectoryBackend:
 
     def __init__(self, root: str) -> None:
         self.root = root
+        self.problems: list[str] = []  # what the walk could not list, and why
 
     def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
         """Every entry of the tree."""
-        return logical.walk_directory(self.root)
+        self.problems = []
+        return logical.walk_directory(self.root, self.problems)
 
     def open(self, handle: Any, where: str) -> BinaryIO:
         """Open a file of the tree."""

@@ -16,6 +16,7 @@ from tests.conftest import fingerprint
 from tests.sources.test_walk import source_files, tsk_cli_files
 from workbench.samples.hfsplus import make_hfsplus
 from workbench.samples.images import (
+    make_apfs,
     make_disk,
     make_exfat,
     make_ext4,
@@ -275,3 +276,22 @@ def test_xfs_directory_dfvfs_cannot_read_is_reported_and_the_rest_listed(
         assert problem.layers == ("xfs",)
         assert problem.reason.startswith("directory /home/admin not listed: ")
         assert "unsupported directory data fork type" in problem.reason
+
+
+def test_apfs_container_volume_and_file_system_are_found(tmp_path: Path) -> None:
+    """APFS through dfvfs (libfsapfs): the container, its volume by name and UUID, the file system.
+    The volume is empty: nothing here writes files into APFS without the kernel driver."""
+    image = make_apfs(tmp_path / "mac.apfs", label="SeizedMac")
+    check = subprocess.run(["apfsck", str(image)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr  # a valid container
+    before = fingerprint([image])
+    with open_source(image) as source:
+        assert [e for e in source.walk() if e.type == "file"] == []
+        assert source.problems == []
+        [container] = source.layers().children
+        [volume] = container.children
+        [file_system] = volume.children
+    assert container.kind == "apfs-container" and container.details["volumes"] == 1
+    assert volume.details["name"] == "SeizedMac" and len(str(volume.details["identifier"])) == 36
+    assert file_system.kind == "apfs"
+    assert fingerprint([image]) == before

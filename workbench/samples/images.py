@@ -48,6 +48,7 @@ TOOL_PACKAGES = {
     "cryptsetup": "cryptsetup-bin",
     "faketime": "faketime",
     "mkfs.exfat": "exfatprogs",
+    "mkapfs": "apfsprogs",
 }
 ACQUIRED_AT = "2024-06-02 06:00:00"  # the frozen clock of sample E01 acquisitions (UTC)
 
@@ -195,6 +196,15 @@ def make_iso(tree: str | Path, out: str | Path, *, label: str = "SEIZED") -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     env = {"SOURCE_DATE_EPOCH": str(FIXED_TIME)}
     _run(["genisoimage", "-quiet", "-R", "-J", "-V", label, "-o", str(path), str(tree)], env=env)
+    return path
+
+
+def make_apfs(out: str | Path, size_mb: int = 512, *, label: str = "Macintosh HD") -> Path:
+    """An APFS container (mkapfs, sparse: about 400 KB on disk) with one empty volume ``label``.
+
+    Nothing here writes files into APFS without the kernel driver, so the volume stays empty."""
+    path = _blank(out, max(size_mb, 512))  # mkapfs refuses small containers
+    _run(["mkapfs", "-L", label, str(path)])
     return path
 
 

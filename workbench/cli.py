@@ -366,7 +366,8 @@ def evidence_info(ctx: click.Context, case_dir: Path, exhibit: str) -> None:
 
 def _print_layer(node: Any, depth: int) -> None:
     extra = ", ".join(f"{k}={v}" for k, v in sorted(node.details.items()))
-    where = f" @ {node.offset}" if node.offset is not None else ""
+    shown_in_label = node.label.endswith(f"@ {node.offset}")  # partitions are named with their offset
+    where = f" @ {node.offset}" if node.offset is not None and not shown_in_label else ""
     size = f" ({node.size} bytes)" if node.size is not None else ""
     click.echo(f"{'  ' * depth}{node.kind}: {node.label}{where}{size}" + (f"  [{extra}]" if extra else ""))
     for child in node.children:

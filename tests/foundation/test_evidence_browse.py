@@ -35,7 +35,7 @@ def test_ls_info_and_cat(new_case: Path, fat_image: Path, tmp_path: Path, cli: R
     long_listing = cli("evidence", "ls", new_case, "EX-02", "--long").output
     assert "DELETED" in long_listing
     info = cli("evidence", "info", new_case, "EX-02").output
-    assert "fat" in info.lower()
+    assert "fat" in info.lower() and "label=" in info and "serial=" in info and "block_size=512" in info
     config = next(
         json.loads(line)
         for line in cli("evidence", "ls", new_case, "EX-02", "--json").output.splitlines()

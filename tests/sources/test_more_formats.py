@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import fingerprint
-from tests.sources.test_walk import source_files, tsk_cli_files
+from tests.sources.test_walk import _blkid, source_files, tsk_cli_files
 from workbench.samples.hfsplus import make_hfsplus
 from workbench.samples.images import (
     make_apfs,
@@ -295,3 +295,14 @@ def test_apfs_container_volume_and_file_system_are_found(tmp_path: Path) -> None
     assert volume.details["name"] == "SeizedMac" and len(str(volume.details["identifier"])) == 36
     assert file_system.kind == "apfs"
     assert fingerprint([image]) == before
+
+
+def test_labels_and_uuids_of_the_other_file_systems_agree_with_blkid(built: Built) -> None:
+    """XFS (read by dfvfs), exFAT, ISO 9660 and HFS+ (read by TSK) are named as blkid names them."""
+    for image in (built.xfs, built.exfat, built.iso, built.hfsplus):
+        with open_source(image) as source:
+            details = source.layers().children[0].details
+        probed = _blkid(image, 0)
+        assert details["label"] == probed["LABEL"], image.name
+        if "UUID" in probed:
+            assert details.get("uuid", details.get("serial")) == probed["UUID"], image.name

@@ -204,6 +204,26 @@ def test_ntfs_directories_and_hard_link(evidence) -> None:
     source.close()
 
 
+def _blkid(image: Path, offset: int) -> dict[str, str]:
+    """What util-linux's blkid probes at a byte offset of an image (LABEL, UUID, TYPE …)."""
+    out = _run(["blkid", "-p", "-o", "export", "-O", str(offset), str(image)]).decode()
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def test_file_system_label_and_uuid_or_serial_agree_with_blkid(evidence) -> None:
+    """The layer tree names each file system as blkid does: ext4 label and UUID, FAT label and
+    serial, NTFS label ($Volume) and 64-bit serial."""
+    with Source(EvidenceRef("EX-01", detect(str(evidence.disk)))) as source:
+        partitions = source.layers().children[0].children
+        assert len(partitions) == len(evidence.offsets) == 3
+        for partition, offset in zip(partitions, evidence.offsets, strict=True):
+            details = partition.children[0].details
+            probed = _blkid(evidence.disk, offset)
+            assert details["label"] == probed["LABEL"]
+            assert details.get("uuid", details.get("serial")) == probed["UUID"]
+    assert [p.children[0].details["label"] for p in partitions] == ["panel01", "USBSTICK", "Data"]
+
+
 def test_times_are_utc_iso(evidence) -> None:
     source, entries = _entries(evidence.ext4)
     config = next(e for e in entries if e.path == "/var/www/panel/config.php")

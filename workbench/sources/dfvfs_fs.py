@@ -10,6 +10,7 @@ from dfvfs.lib import definitions
 from dfvfs.resolver import resolver
 from dfvfs.serializer.json_serializer import JsonPathSpecSerializer
 
+from workbench.sources.fs_identity import identify, knows
 from workbench.sources.model import SourceError, escape_name, one_line
 from workbench.sources.streams import HandleStream
 from workbench.sources.tsk import RawEntry
@@ -59,8 +60,20 @@ class DfvfsFileSystem:
         self.problems: list[str] = []  # directories and entries the walk could not list, with the reason
 
     def details(self) -> dict[str, object]:
-        """What dfvfs tells about the file system."""
-        return {"backend": f"dfvfs {self.path_spec.type_indicator}"}
+        """The back-end, and the label and UUID the file system's own superblock holds."""
+        found: dict[str, object] = {"backend": f"dfvfs {self.path_spec.type_indicator}"}
+        if knows(self.type_name) and getattr(self.path_spec, "parent", None) is not None:
+            try:
+                volume = resolver.Resolver.OpenFileObject(self.path_spec.parent)
+            except Exception:  # the listing does not depend on it: the fields are left out
+                return found
+
+            def read(offset: int, size: int) -> bytes:
+                volume.seek(offset)
+                return bytes(volume.read(size))
+
+            found.update(identify(self.type_name, read))
+        return found
 
     def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
         """Every entry below the root, depth first."""

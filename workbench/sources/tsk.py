@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import pytsk3
 
+from workbench.sources.fs_identity import identify
 from workbench.sources.model import SourceError, escape_name, iso_time
 from workbench.sources.streams import TskFileStream
 
@@ -54,6 +55,7 @@ NAME_UNALLOC = int(pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
 META_UNALLOC = int(pytsk3.TSK_FS_META_FLAG_UNALLOC)
 NTFS_DATA = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA)
 NTFS_INDEX_ROOT = 144
+NTFS_VOLUME_NAME = 0x60
 ORPHAN_DIR_NAME = b"$OrphanFiles"
 FAT_LABEL_SUFFIX = b"(Volume Label Entry)"
 HEAD_BYTES = 512
@@ -95,17 +97,51 @@ class TskFileSystem:
         self._recent: OrderedDict[int, tuple[Any, int]] = OrderedDict()  # regular files just listed, and
         # their sizes: opened without a lookup
         self._image = image  # keep the image alive as long as the file system
+        self._offset = offset
         self.problems: list[str] = []  # directories the walk could not list, with TSK's reason
 
     def details(self) -> dict[str, object]:
-        """Block size, block and inode counts of the file system."""
+        """Label, UUID or serial, block size, block and inode counts of the file system."""
         info = self.fs.info
+        found: dict[str, object] = dict(identify(self.type_name, self._read))
+        label = self._ntfs_label() if self.is_ntfs else self._fat_label() if self.is_fat else ""
+        if label:
+            found["label"] = label  # where Windows keeps it, over the boot sector's copy
         return {
+            **found,
             "block_size": int(info.block_size),
             "block_count": int(info.block_count),
             "inode_count": int(info.inum_count),
             "root_inode": int(info.root_inum),
         }
+
+    def _read(self, offset: int, size: int) -> bytes:
+        return bytes(self._image.read(self._offset + offset, size))
+
+    def _fat_label(self) -> str:
+        """The volume label entry of a FAT or exFAT root directory (TSK shows it as a file name)."""
+        try:
+            for entry in self.fs.open_dir(inode=int(self.fs.info.root_inum)):
+                name = entry.info.name.name
+                if name.endswith(FAT_LABEL_SUFFIX):
+                    return escape_name(name[: -len(FAT_LABEL_SUFFIX)].strip())
+        except OSError:
+            pass
+        return ""
+
+    def _ntfs_label(self) -> str:
+        """The $VOLUME_NAME attribute of NTFS's $Volume (MFT entry 3)."""
+        try:
+            volume = self.fs.open_meta(inode=3)
+            for attribute in volume:
+                if int(attribute.info.type) == NTFS_VOLUME_NAME:
+                    size, ident = int(attribute.info.size), int(attribute.info.id)
+                    return escape_name(
+                        volume.read_random(0, size, NTFS_VOLUME_NAME, ident).decode("utf-16-le")
+                    )
+        except (OSError, UnicodeDecodeError):
+            pass
+        return ""
 
     def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
         """Every entry below the root, depth first (pre-order, like ``fls -r``), in directory order."""

@@ -290,9 +290,9 @@ def _commit(
     digest = hashlib.sha256()
     for f in result.files:
         digest.update(f"{f['id']}{f['sha256']}".encode())
-    for a in result.artefacts:  # one unpacking pass for the custody event's counts and digest
-        kinds[a.kind] += 1
-        digest.update(a.id.encode())
+    for row in result.artefacts.rows():  # (kind, …, id, …): counts and digest for the custody event
+        kinds[row[0]] += 1
+        digest.update(row[5].encode())
 
     def write(conn: Any) -> None:
         file_ids = [(f["id"],) for f in result.files]  # a re-run batch replaces what it stored before
@@ -324,7 +324,7 @@ def _commit(
                 for fid, m in result.hits
             ],
         )
-        case.insert_artefacts(result.artefacts, result.exhibit, result.run_id)
+        case.insert_artefact_rows(result.artefacts.rows(), result.exhibit, result.run_id)
         conn.executemany(
             "INSERT INTO errors(run_id, exhibit, file_id, location, stage, plugin, error)"
             " VALUES (:run_id,:exhibit,:file_id,:location,:stage,:plugin,:error)",

@@ -11,10 +11,12 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 from workbench.artefacts import Artefact
 
 CHUNK = 1000
+ArtefactRow = tuple[Any, ...]  # see ArtefactSpool.rows
 
 
 class ArtefactSpool:
@@ -22,7 +24,7 @@ class ArtefactSpool:
 
     def __init__(self) -> None:
         self._chunks: list[bytes] = []
-        self._pending: list[tuple[object, ...]] = []
+        self._pending: list[ArtefactRow] = []
         self._count = 0
 
     def append(self, a: Artefact) -> None:
@@ -43,9 +45,19 @@ class ArtefactSpool:
         return self._count
 
     def __iter__(self) -> Iterator[Artefact]:
+        for rows in self._row_chunks():
+            yield from _unpack(rows)
+
+    def rows(self) -> Iterator[ArtefactRow]:
+        """The artefacts as plain tuples (kind, fields, line, offset, rules, id, file_id, plugin,
+        plugin_version): what the store writes, without building an object per artefact."""
+        for rows in self._row_chunks():
+            yield from rows
+
+    def _row_chunks(self) -> Iterator[list[ArtefactRow]]:
         for chunk in self._chunks:
-            yield from _unpack(pickle.loads(zlib.decompress(chunk)))
-        yield from _unpack(self._pending)
+            yield pickle.loads(zlib.decompress(chunk))
+        yield self._pending
 
     def __getstate__(self) -> dict[str, object]:
         self._pack()
@@ -57,16 +69,16 @@ class ArtefactSpool:
         return sum(len(c) for c in self._chunks)
 
 
-def _unpack(rows: list[tuple[object, ...]]) -> Iterator[Artefact]:
+def _unpack(rows: list[ArtefactRow]) -> Iterator[Artefact]:
     for kind, fields, line, offset, rules, aid, file_id, plugin, version in rows:
         yield Artefact(
-            kind=kind,  # type: ignore[arg-type]
-            fields=fields,  # type: ignore[arg-type]
-            line=line,  # type: ignore[arg-type]
-            offset=offset,  # type: ignore[arg-type]
-            rules=rules,  # type: ignore[arg-type]
-            id=aid,  # type: ignore[arg-type]
-            file_id=file_id,  # type: ignore[arg-type]
-            plugin=plugin,  # type: ignore[arg-type]
-            plugin_version=version,  # type: ignore[arg-type]
+            kind=kind,
+            fields=fields,
+            line=line,
+            offset=offset,
+            rules=rules,
+            id=aid,
+            file_id=file_id,
+            plugin=plugin,
+            plugin_version=version,
         )

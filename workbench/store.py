@@ -407,8 +407,20 @@ class Case:
         """``with case.transaction():`` — one atomic write."""
         return _Transaction(self.conn)
 
-    def insert_artefacts(self, rows: Iterable[Artefact], exhibit: str | None, run_id: str) -> int:
+    def insert_artefacts(self, artefacts: Iterable[Artefact], exhibit: str | None, run_id: str) -> int:
         """Store artefacts whose ids are already set; an id already stored is kept, not duplicated."""
+        return self.insert_artefact_rows(
+            (
+                (a.kind, a.fields, a.line, a.offset, a.rules, a.id, a.file_id, a.plugin, a.plugin_version)
+                for a in artefacts
+            ),
+            exhibit,
+            run_id,
+        )
+
+    def insert_artefact_rows(self, rows: Iterable[tuple[Any, ...]], exhibit: str | None, run_id: str) -> int:
+        """``insert_artefacts`` for rows as ``ArtefactSpool.rows`` gives them (kind, fields, line,
+        offset, rules, id, file_id, plugin, plugin_version)."""
         first = self.conn.execute("SELECT coalesce(max(seq), 0) FROM artefacts").fetchone()[0] + 1
         before = self.conn.total_changes
         self.conn.executemany(
@@ -416,20 +428,22 @@ class Case:
             " plugin_version, run_id, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 (
-                    a.id,
-                    a.kind,
+                    aid,
+                    kind,
                     exhibit,
-                    a.file_id,
-                    json.dumps(a.fields, sort_keys=True, ensure_ascii=False),
-                    a.line,
-                    a.offset,
-                    json.dumps(list(a.rules)),
-                    a.plugin,
-                    a.plugin_version,
+                    file_id,
+                    json.dumps(fields, sort_keys=True, ensure_ascii=False),
+                    line,
+                    offset,
+                    json.dumps(list(rules)),
+                    plugin,
+                    version,
                     run_id,
                     seq,
                 )
-                for seq, a in enumerate(rows, first)
+                for seq, (kind, fields, line, offset, rules, aid, file_id, plugin, version) in enumerate(
+                    rows, first
+                )
             ),
         )
         return self.conn.total_changes - before

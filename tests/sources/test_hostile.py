@@ -123,6 +123,33 @@ def test_encrypted_luks_volume_is_skipped_with_a_problem(evidence, tmp_path: Pat
         source.close()
 
 
+def test_volume_with_bitlocker_signature_is_reported_and_skipped(evidence, tmp_path: Path) -> None:
+    """A partition that starts like BitLocker ("-FVE-FS-") but whose header libbde refuses: named
+    as BitLocker, skipped with libbde's reason, the ext4 partition beside it still listed. (No tool
+    here makes a real BitLocker volume; this checks the detection and the damaged-volume path.)"""
+    from workbench.samples.images import make_disk
+
+    volume = bytearray(hashlib.sha256(b"bde").digest() * (4 << 15))  # 4 MiB of noise
+    volume[0:3], volume[3:11], volume[510:512] = b"\xeb\x58\x90", b"-FVE-FS-", b"\x55\xaa"
+    fake = tmp_path / "bitlocker.bin"
+    fake.write_bytes(bytes(volume))
+    disk, offsets = make_disk(tmp_path / "disk.img", [(evidence.ext4, "linux"), (fake, "msdata")])
+    before = hashlib.sha256(disk.read_bytes()).hexdigest()
+    entries, problems = _list(disk)
+    assert any(e.path == "/var/www/panel/config.php" for e in entries)
+    [problem] = problems
+    assert problem.layers == (f"gpt p2 @ {offsets[1]}", "bitlocker")
+    assert (
+        problem.reason.startswith("encrypted (BitLocker): cannot be opened (") and "libbde" in problem.reason
+    )
+    assert problem.reason.endswith("skipped")
+    with Source(EvidenceRef("EX-09", detect(str(disk)))) as source:
+        [partition_1, partition_2] = source.layers().children[0].children
+        assert partition_1.details["description"] == "linux1"  # the GPT name as text
+        assert partition_2.children[0].kind == "encrypted" and partition_2.children[0].details["skipped"]
+    assert hashlib.sha256(disk.read_bytes()).hexdigest() == before
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     data=st.binary(min_size=0, max_size=70_000),

@@ -20,7 +20,7 @@ from dfvfs.resolver import resolver
 from dfvfs.volume import apfs_volume_system, gpt_volume_system, lvm_volume_system, tsk_volume_system
 
 from workbench.sources.dfvfs_fs import TSK_READABLE, DfvfsFileSystem
-from workbench.sources.model import ContainerInfo, LayerNode, LayerProblem, SourceError, one_line
+from workbench.sources.model import ContainerInfo, LayerNode, LayerProblem, SourceError, escape_name, one_line
 from workbench.sources.streams import HandleStream, StreamImage
 from workbench.sources.tsk import TskFileSystem
 
@@ -147,7 +147,17 @@ class VolumeScan:
             offset, size = int(part.start) * block, int(part.len) * block
             label = f"{scheme} p{index} @ {offset}"
             node = LayerNode(
-                "partition", label, offset, size, {"scheme": scheme, "description": _plain(part.desc)}, []
+                "partition",
+                label,
+                offset,
+                size,
+                {
+                    "scheme": scheme,
+                    "description": escape_name(part.desc)
+                    if isinstance(part.desc, bytes)
+                    else _plain(part.desc),
+                },
+                [],
             )
             vs_node.children.append(node)
             chain = (*self.base_chain, label)

@@ -100,9 +100,10 @@ def _thread(item: _Item) -> bytes:
     return struct.pack(">hhI", kind, 0, item.parent) + _unistr(item.name)
 
 
-def _node(kind: int, height: int, records: list[bytes], size: int, link: int = 0) -> bytes:
-    """One B-tree node: descriptor, records, and the record offsets counted from the end."""
-    body = bytearray(struct.pack(">IIbBHH", link, 0, kind, height, len(records), 0))
+def _node(kind: int, height: int, records: list[bytes], size: int, links: tuple[int, int] = (0, 0)) -> bytes:
+    """One B-tree node: descriptor (forward and backward links), records, and the record offsets
+    counted from the end."""
+    body = bytearray(struct.pack(">IIbBHH", links[0], links[1], kind, height, len(records), 0))
     offsets = []
     for record in records:
         offsets.append(len(body))
@@ -165,12 +166,9 @@ def _catalog(records: list[tuple[tuple[int, str], bytes, bytes]], nodes: int) ->
     last_leaf = first_leaf + len(leaves) - 1
     body = []
     for index, leaf in enumerate(leaves):
-        link = first_leaf + index + 1 if index + 1 < len(leaves) else 0
-        body.append(_node(LEAF, 1, [k + d for k, d in leaf], CATALOG_NODE, link))
-        if index:  # the backward link
-            previous = bytearray(body[index])
-            struct.pack_into(">I", previous, 4, first_leaf + index - 1)
-            body[index] = bytes(previous)
+        number = first_leaf + index
+        links = (number + 1 if number < last_leaf else 0, number - 1 if index else 0)
+        body.append(_node(LEAF, 1, [k + d for k, d in leaf], CATALOG_NODE, links))
     if len(leaves) == 1:
         depth, root = 1, first_leaf
     else:

@@ -155,6 +155,10 @@ def register(main: click.Group) -> None:
         )
         for kind, count in s["artefacts"].items():
             click.echo(f"  {kind:<28} {count:>9}")
+        if s["types_reused"]:
+            click.echo(
+                f"  {s['types_reused']} file types reused from an earlier run (same SHA-256, same libmagic)"
+            )
         for problem in s["problems"]:
             click.echo(f"  problem: {problem}")
         if s["errors"]:

@@ -32,7 +32,7 @@ from workbench.registry import load_registry
 from workbench.sources import FileEntry, Source
 from workbench.store import Case
 from workbench.versions import library_versions
-from workbench.worker import BatchResult, BatchTask, ScanOptions, run_batch
+from workbench.worker import BatchResult, BatchTask, ScanOptions, file_id, run_batch, typing_key
 
 BATCH_FILES = 400
 BATCH_BYTES = 192 << 20
@@ -86,6 +86,7 @@ class RunSummary:
     errors: int = 0
     batches: int = 0
     skipped_batches: int = 0
+    types_reused: int = 0
     wall_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
@@ -101,6 +102,7 @@ class RunSummary:
             "errors": self.errors,
             "batches": self.batches,
             "skipped_batches": self.skipped_batches,
+            "types_reused": self.types_reused,
             "wall_seconds": round(self.wall_seconds, 3),
             "problems": self.problems,
         }
@@ -183,7 +185,8 @@ def run_process(
         describe=options.describe,
     )
     params_key = hashlib.sha256(custody.canonical_json(options.identity()).encode()).hexdigest()
-    run_id, resumed = _start_or_resume(case, options, params_key, ruleset, registry, plugin_names)
+    typing = typing_key()
+    run_id, resumed = _start_or_resume(case, options, params_key, ruleset, registry, plugin_names, typing)
     summary = RunSummary(run_id, resumed=resumed)
     done = {
         (r[0], r[1])
@@ -196,7 +199,15 @@ def run_process(
             with Source(ref) as source:
                 listing = (e for e in source.walk(include_deleted=options.include_deleted))
                 tasks = (
-                    BatchTask(run_id, item["exhibit"], n, ref, entries, scan)
+                    BatchTask(
+                        run_id,
+                        item["exhibit"],
+                        n,
+                        ref,
+                        entries,
+                        scan,
+                        _known_types(case, item["exhibit"], entries, typing, options.describe),
+                    )
                     for n, entries in enumerate(batches(listing, options.batch_files))
                 )
                 _drain(case, executor, in_flight, tasks, done, summary, progress)
@@ -220,6 +231,7 @@ def _start_or_resume(
     ruleset: Any,
     registry: Any,
     plugin_names: tuple[str, ...],
+    typing: str,
 ) -> tuple[str, bool]:
     row = case.conn.execute(
         "SELECT id FROM runs WHERE status = 'running' AND json_extract(params, '$.key') = ? ORDER BY started DESC",
@@ -244,6 +256,7 @@ def _start_or_resume(
         "engine_versions": ruleset.engine_versions if ruleset else {},
         "engine_warnings": list(ruleset.warnings) if ruleset else [],
         "plugins": [{"name": p.name, "version": p.version} for p in registry.select(plugin_names)],
+        "typing": typing,
     }
 
     def insert(conn: Any) -> None:
@@ -254,6 +267,23 @@ def _start_or_resume(
 
     case.log("process.start", {"run_id": run_id, "parameters": params, **environment}, apply=insert)
     return run_id, False
+
+
+def _known_types(
+    case: Case, exhibit: str, entries: tuple[FileEntry, ...], typing: str, describe: bool
+) -> dict[str, tuple[str, str, str]]:
+    """The types an earlier run stored for these files with the same libmagic and head size; a
+    worker reuses one only when the file's SHA-256 is the same again."""
+    ids = [file_id(exhibit, e.address) for e in entries if e.type == "file"]
+    if not ids:
+        return {}
+    rows = case.conn.execute(
+        "SELECT f.id, f.sha256, f.mime, f.magic FROM files f JOIN runs r ON r.id = f.run_id"
+        f" WHERE f.id IN ({','.join('?' * len(ids))}) AND f.sha256 IS NOT NULL AND f.mime IS NOT NULL"
+        " AND json_extract(r.environment, '$.typing') = ?",
+        [*ids, typing],
+    )
+    return {fid: (sha, mime, magic or "") for fid, sha, mime, magic in rows if magic or not describe}
 
 
 def _drain(
@@ -346,6 +376,7 @@ def _commit(
             "hits": len(result.hits),
             "artefacts": dict(sorted(kinds.items())),
             "errors": len(result.errors),
+            "types_reused": result.types_reused,
             "digest": digest.hexdigest(),
         },
         apply=write,
@@ -356,6 +387,7 @@ def _commit(
     summary.hits += len(result.hits)
     summary.artefacts.update(kinds)
     summary.errors += len(result.errors)
+    summary.types_reused += result.types_reused
     if progress:
         progress(len(result.files), result.bytes_read)
 

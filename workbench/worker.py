@@ -48,6 +48,9 @@ class BatchTask:
     ref: EvidenceRef
     entries: tuple[FileEntry, ...]
     options: ScanOptions
+    # file id -> (sha256, mime, description) that an earlier run of the case stored with the same
+    # typing_key(): libmagic's answer is a function of the head bytes, so the same content reuses it
+    known_types: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class BatchResult:
     artefacts: ArtefactSpool = field(default_factory=ArtefactSpool)
     errors: list[dict[str, Any]] = field(default_factory=list)
     bytes_read: int = 0
+    types_reused: int = 0  # files typed by an earlier run's libmagic answer (same SHA-256)
 
 
 def file_id(exhibit: str, address: str) -> str:
@@ -96,6 +100,14 @@ def _magic() -> tuple[Any, Any]:
 
 
 _types: dict[str, tuple[str, str]] = {}
+
+
+def typing_key() -> str:
+    """What libmagic's answers depend on besides the bytes: its version (and database) and how many
+    bytes of each file it is given. Runs with the same key give the same answer for the same head."""
+    import magic
+
+    return f"libmagic {magic.version()}, first {MAGIC_BYTES} bytes"
 
 
 def file_type(head: bytes, sha256: str, describe: bool = True) -> tuple[str, str]:
@@ -172,7 +184,8 @@ def run_batch(task: BatchTask) -> BatchResult:
         if entry.type != "file":
             continue
         try:
-            data, yara, scan_note, read = _read_once(source, entry, record, rules, task.options)
+            known = task.known_types.get(fid)
+            data, yara, scan_note, read = _read_once(source, entry, record, rules, task.options, known)
         except (SourceError, OSError) as exc:
             record["scan"] = {"error": str(exc)}
             result.errors.append(_error(task, entry, fid, "read", None, str(exc)))
@@ -182,6 +195,7 @@ def run_batch(task: BatchTask) -> BatchResult:
             result.errors.append(_error(task, entry, fid, "scan", None, f"{type(exc).__name__}: {exc}"))
             continue
         result.bytes_read += read
+        result.types_reused += bool(known and known[0] == record["sha256"])
         record["scan"] = scan_note
         result.hits += [(fid, m) for m in yara]
         view = FileView(
@@ -276,9 +290,15 @@ def _sibling_opener(source: Source, entry: FileEntry) -> Callable[[str], BinaryI
 
 
 def _read_once(
-    source: Source, entry: FileEntry, record: dict[str, Any], rules: Any, options: ScanOptions
+    source: Source,
+    entry: FileEntry,
+    record: dict[str, Any],
+    rules: Any,
+    options: ScanOptions,
+    known: tuple[str, str, str] | None = None,
 ) -> tuple[bytes | None, list[YaraMatch], dict[str, Any], int]:
-    """Read the file once: hashes, type from its head, YARA over it (in windows past max_scan_bytes)."""
+    """Read the file once: hashes, type from its head (or ``known`` when the SHA-256 matches), YARA
+    over it (in windows past max_scan_bytes)."""
     md5, sha1, sha256 = hashlib.md5(), hashlib.sha1(), hashlib.sha256()
     keep_whole = entry.size <= options.max_scan_bytes
     parts: list[bytes] = []
@@ -309,7 +329,10 @@ def _read_once(
             del window[: len(window) - keep]
     data = b"".join(parts) if keep_whole else None
     record["md5"], record["sha1"], record["sha256"] = md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest()
-    record["mime"], record["magic"] = file_type(head, record["sha256"], options.describe)
+    if known is not None and known[0] == record["sha256"]:
+        record["mime"], record["magic"] = known[1], known[2] if options.describe else ""
+    else:
+        record["mime"], record["magic"] = file_type(head, record["sha256"], options.describe)
     note: dict[str, Any] = {"bytes_read": read}
     if read != entry.size:
         note["size_mismatch"] = f"listed size {entry.size}, read {read}"

@@ -131,6 +131,40 @@ def test_two_runs_give_the_same_artefact_ids(tmp_path: Path, server_image, rule_
     assert a["files"] == b["files"] and a["hits"] == b["hits"] and a["artefacts"] == b["artefacts"]
 
 
+def test_a_later_run_reuses_libmagic_answers_only_for_the_same_content_and_libmagic(
+    tmp_path: Path, server_image, rule_pack
+) -> None:  # type: ignore[no-untyped-def]
+    """Re-processing (here: with one more rule) types each unchanged file from the earlier run's
+    record instead of calling libmagic again; the stored types are the same. An earlier run with
+    another libmagic (its typing key edited) is not trusted: everything is typed afresh."""
+    image, _ = server_image
+    case_dir = make_case(tmp_path, image)
+    wb("process", case_dir, "--rules", rule_pack, "--workers", "2")
+    first = store_state(case_dir)
+    db = sqlite3.connect(case_dir / "case.sqlite")
+    with_content = db.execute(
+        "SELECT count(*) FROM files WHERE type = 'file' AND sha256 IS NOT NULL"
+    ).fetchone()[0]
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "more.yar").write_text(
+        (rule_pack / "testpack.yar").read_text()
+        + '\nrule one_more { strings: $a = "zz_never_zz" condition: $a }\n'
+    )
+    second = wb("process", case_dir, "--rules", more, "--workers", "2").stdout
+    assert f"{with_content} file types reused from an earlier run" in second
+    assert store_state(case_dir)["files"] == first["files"]
+    summary = json.loads(db.execute("SELECT summary FROM runs ORDER BY started DESC").fetchone()[0])
+    assert summary["types_reused"] == with_content
+    db.execute(
+        "UPDATE runs SET environment = json_set(environment, '$.typing', 'libmagic 0.0, first 1 bytes')"
+    )
+    db.commit()
+    third = wb("process", case_dir, "--rules", rule_pack, "--workers", "2").stdout
+    assert "reused" not in third
+    assert store_state(case_dir)["files"] == first["files"]
+
+
 def test_rule_pack_that_does_not_compile_is_refused_before_evidence_is_touched(
     tmp_path: Path, server_image
 ) -> None:  # type: ignore[no-untyped-def]
@@ -298,3 +332,27 @@ def test_dask_cluster_gives_the_same_result_and_survives_a_killed_worker(
         for p in procs:
             if p.poll() is None:
                 p.kill()
+
+
+def test_a_known_type_is_used_only_when_the_sha256_matches(server_image) -> None:  # type: ignore[no-untyped-def]
+    """run_batch in this process: a planted earlier answer with the file's SHA-256 is taken, one
+    with another SHA-256 is ignored and libmagic types the file."""
+    from workbench.sources import EvidenceRef, Source, detect
+    from workbench.worker import BatchTask, ScanOptions, file_id, run_batch
+
+    image, written = server_image
+    ref = EvidenceRef("EX-01", detect(str(image)))
+    with Source(ref) as source:
+        files = [e for e in source.walk() if e.type == "file" and e.path in written][:2]
+    same, other = files
+    sha_same = hashlib.sha256(written[same.path]).hexdigest()
+    planted = {
+        file_id("EX-01", same.address): (sha_same, "planted/type", "planted description"),
+        file_id("EX-01", other.address): ("0" * 64, "planted/type", "planted description"),
+    }
+    options = ScanOptions(rules_blob=None, plugins=(), max_scan_bytes=1 << 20, yara_timeout=10)
+    result = run_batch(BatchTask("run-t", "EX-01", 0, ref, (same, other), options, planted))
+    types = {r["path"]: (r["mime"], r["magic"]) for r in result.files}
+    assert types[same.path] == ("planted/type", "planted description")
+    assert types[other.path][0] != "planted/type" and types[other.path][1]
+    assert result.types_reused == 1

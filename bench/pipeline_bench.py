@@ -6,6 +6,9 @@ Baselines, run in the same invocation on the same data:
    on the image (installed into its own venv under the work directory on first use; set
    BENCH_SKIP_PLASO=1 to leave it out).
 
+Also measured: the same case processed again after one rule is added (the re-run an examiner makes
+when a rule pack changes), and a run with the MIME type only (``--magic mime``).
+
 Prints one JSON line. Usage: python bench/pipeline_bench.py [WORKDIR]
 """
 
@@ -102,6 +105,14 @@ def main() -> None:
         results["workbench_files_bytes"] = summary
         results["ratio_vs_yara_cli"] = round(seconds / float(results["yara_cli_s"]), 3)  # type: ignore[arg-type]
         results["workbench_files_per_s"] = round(float(info.get("files", 0)) / seconds, 0)
+        # Re-processing the same case after a rule-pack change: unchanged files keep their libmagic type.
+        changed = run_dir / "pack-plus-one.yar"
+        changed.write_text(
+            PACK.read_text() + '\nrule bench_one_more { strings: $a = "zz_bench_zz" condition: $a }\n'
+        )
+        rerun = timed([*wb, "process", str(case), "--rules", str(changed), "--workers", "2"])
+        results["workbench_rerun_one_more_rule_s"] = round(rerun, 2)
+        results["ratio_rerun_vs_yara_cli"] = round(rerun / float(results["yara_cli_s"]), 3)  # type: ignore[arg-type]
         # The same run with libmagic's MIME type only (no description): libmagic dominates the CPU.
         case2 = run_dir / "case-mime"
         subprocess.run(

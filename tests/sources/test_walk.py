@@ -250,3 +250,33 @@ def test_directory_is_not_opened_as_a_file(evidence) -> None:
             source.open(folder.address)
         with pytest.raises(SourceError):
             source.open("not an address")
+
+
+def test_directory_whose_listing_fails_midway_is_reported_and_the_walk_goes_on(
+    evidence, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytsk3 raises while iterating a directory with a damaged entry: that directory is reported
+    as listed only in part, with TSK's reason, and every other directory is still walked."""
+    from workbench.sources.tsk import TskFileSystem
+
+    real = TskFileSystem._directory
+
+    def damaged(self: TskFileSystem, inode: int, path: str | None = None) -> object:
+        directory = real(self, inode, path)
+        if directory is None or path != "/var/www":
+            return directory
+
+        def entries() -> object:
+            yield from list(directory)[:2]  # "." and ".." or the first names, then the damage
+            raise OSError("Error opening File: simulated damaged entry")
+
+        return entries()
+
+    monkeypatch.setattr(TskFileSystem, "_directory", damaged)
+    source, entries = _entries(evidence.ext4)
+    paths = {e.path for e in entries}
+    assert "/srv/backup.tar.gz" in paths and not any(p.startswith("/var/www/panel/") for p in paths)
+    assert [p.reason for p in source.problems] == [
+        "directory /var/www listed only in part: Error opening File: simulated damaged entry"
+    ]
+    source.close()

@@ -156,7 +156,11 @@ class TskFileSystem:
         stack: list[tuple[Iterator[Any], str, bool, int]] = [(iter(top), "", True, 0)]
         while stack:
             directory, parent, parent_alloc, depth = stack[-1]
-            entry = next(directory, None)
+            try:
+                entry = next(directory, None)
+            except OSError as exc:  # a damaged entry: the rest of this directory is lost, not the walk
+                self.problems.append(f"directory {parent or '/'} listed only in part: {_tsk_reason(exc)}")
+                entry = None
             if entry is None:
                 stack.pop()
                 continue

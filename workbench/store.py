@@ -467,13 +467,18 @@ ARTEFACT_SELECT = (
 )
 
 
+# The store wrote these columns with json.dumps (no surrounding whitespace): the decoder's own
+# raw_decode skips json.loads' per-call checks, which cost as much as decoding a small record.
+_decode_json = json.JSONDecoder().raw_decode
+
+
 def _artefact_from_row(r: tuple[Any, ...], tags: list[tuple[str, str]]) -> Artefact:
     return Artefact(
         kind=r[1],
-        fields=json.loads(r[3]),
+        fields=_decode_json(r[3])[0],
         line=r[4],
         offset=r[5],
-        rules=tuple(json.loads(r[6])),
+        rules=tuple(_decode_json(r[6])[0]) if r[6] != "[]" else (),
         id=r[0],
         file_id=r[2],
         plugin=r[7],

@@ -271,8 +271,9 @@ class Case:
         """File records, in listing order."""
         sql = "SELECT * FROM files" + (" WHERE exhibit = ?" if exhibit else "") + " ORDER BY rowid"
         cur = self.conn.execute(sql, (exhibit,) if exhibit else ())
+        decode = _row_decoder(cur)
         for row in cur:
-            yield _decode_row(cur, row)
+            yield decode(row)
 
     def file(self, file_id: str) -> dict[str, Any] | None:
         """One file record by id."""
@@ -510,9 +511,19 @@ JSON_COLUMNS = {
 
 
 def _decode_row(cur: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    out = {}
-    for (name, *_), value in zip(cur.description, row, strict=True):
-        if name in JSON_COLUMNS and isinstance(value, str):
-            value = json.loads(value)
-        out[name] = value
-    return out
+    return _row_decoder(cur)(row)
+
+
+def _row_decoder(cur: sqlite3.Cursor) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
+    """Rows of ``cur`` as dicts, JSON columns decoded (the column names are looked at once)."""
+    names = [d[0] for d in cur.description]
+    json_columns = [(i, name) for i, name in enumerate(names) if name in JSON_COLUMNS]
+
+    def decode(row: tuple[Any, ...]) -> dict[str, Any]:
+        out = dict(zip(names, row, strict=True))
+        for index, name in json_columns:
+            if isinstance(row[index], str):
+                out[name] = json.loads(row[index])
+        return out
+
+    return decode

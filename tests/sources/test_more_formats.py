@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import fingerprint
 from tests.sources.test_walk import _blkid, source_files, tsk_cli_files
@@ -26,7 +28,7 @@ from workbench.samples.images import (
     make_lvm,
     make_xfs,
 )
-from workbench.sources import EvidenceRef, Source, detect
+from workbench.sources import EvidenceRef, Source, SourceError, detect
 
 PASSWORD = "correct horse battery staple"
 
@@ -306,3 +308,48 @@ def test_labels_and_uuids_of_the_other_file_systems_agree_with_blkid(built: Buil
         assert details["label"] == probed["LABEL"], image.name
         if "UUID" in probed:
             assert details.get("uuid", details.get("serial")) == probed["UUID"], image.name
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flips=st.lists(st.tuples(st.integers(1024, 160 * 1024), st.integers(1, 255)), min_size=1, max_size=30))
+def test_mangled_hfsplus_never_crashes(built: Built, tmp_path: Path, flips: list[tuple[int, int]]) -> None:
+    """Byte flips in the volume header, the allocation file and the catalog B-tree: the walk ends
+    with what it could list and one-line problems, never a crash or a hang."""
+    data = bytearray(built.hfsplus.read_bytes())
+    for index, mask in flips:
+        data[index] ^= mask
+    image = tmp_path / "mangled.hfs"
+    image.write_bytes(bytes(data))
+    try:
+        with open_source(image) as source:
+            for entry in source.walk():
+                if entry.type == "file":
+                    try:
+                        with source.open(entry.address) as stream:
+                            stream.read()
+                    except SourceError as exc:
+                        assert "\n" not in str(exc)
+            assert all("\n" not in p.reason for p in source.problems)
+    except SourceError as exc:
+        assert "\n" not in str(exc)
+    assert image.read_bytes() == bytes(data)
+
+
+def test_file_with_a_damaged_huge_size_gives_one_clear_error(built: Built, tmp_path: Path) -> None:
+    """An HFS+ file record claiming 128 TiB: reading it all is one SourceError naming the layer,
+    not an attempt to allocate the claimed size (reads are asked of the library in bounded steps)."""
+    data = bytearray(built.hfsplus.read_bytes())
+    key = (2).to_bytes(4, "big") + (8).to_bytes(2, "big") + "blob.bin".encode("utf-16-be")
+    record = data.index(key) + len(key)  # the file record follows its key
+    data[record + 88 : record + 96] = (1 << 47).to_bytes(8, "big")  # the data fork's logical size
+    image = tmp_path / "huge.hfs"
+    image.write_bytes(bytes(data))
+    with open_source(image) as source:
+        blob = next(e for e in source.walk() if e.path == "/blob.bin")
+        assert blob.size == 1 << 47
+        with source.open(blob.address) as stream, pytest.raises(SourceError) as caught:
+            stream.read()
+    assert str(caught.value).startswith("EX-01 / hfs+: read error at offset 0") and "\n" not in str(
+        caught.value
+    )

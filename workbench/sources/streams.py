@@ -11,6 +11,8 @@ import pytsk3
 
 from workbench.sources.model import SourceError
 
+READ_STEP = 16 << 20  # the most one library read call is asked for
+
 
 class ReadStream(io.RawIOBase):
     """Base of the read-only streams: subclasses implement ``_read_at(offset, size)``."""
@@ -68,7 +70,18 @@ class ReadStream(io.RawIOBase):
             size = remaining
         if size == 0:
             return b""
-        data = self._read_at(self._pos, size)
+        if size <= READ_STEP:
+            data = self._read_at(self._pos, size)
+        else:  # in steps: a damaged size field must not make one read allocate terabytes
+            parts, position, left = [], self._pos, size
+            while left > 0:
+                part = self._read_at(position, min(left, READ_STEP))
+                if not part:
+                    break
+                parts.append(part)
+                position += len(part)
+                left -= len(part)
+            data = b"".join(parts)
         self._pos += len(data)
         return data
 

@@ -110,16 +110,16 @@ def typing_key() -> str:
     return f"libmagic {magic.version()}, first {MAGIC_BYTES} bytes"
 
 
-def file_type(head: bytes, sha256: str, describe: bool = True) -> tuple[str, str]:
+def file_type(head: bytes, sha256: str | None, describe: bool = True) -> tuple[str, str]:
     """libmagic's MIME type and description of a file from its first bytes (cached by content hash:
     libmagic costs more per file than reading and hashing it, and seized servers repeat files)."""
     if not head:
         return "application/x-empty", "empty"
-    known = _types.get(sha256)
+    known = _types.get(sha256) if sha256 else None
     if known is None or (describe and not known[1]):
         mime_magic, desc_magic = _magic()
         known = (mime_magic.from_buffer(head), desc_magic.from_buffer(head) if describe else "")
-        if len(_types) < 200_000:
+        if sha256 and len(_types) < 200_000:
             _types[sha256] = known
     return known
 
@@ -197,6 +197,8 @@ def run_batch(task: BatchTask) -> BatchResult:
         result.bytes_read += read
         result.types_reused += bool(known and known[0] == record["sha256"])
         record["scan"] = scan_note
+        if "not_hashed" in scan_note:
+            result.errors.append(_error(task, entry, fid, "read", None, scan_note["not_hashed"]))
         result.hits += [(fid, m) for m in yara]
         view = FileView(
             exhibit=task.exhibit,
@@ -300,6 +302,10 @@ def _read_once(
     """Read the file once: hashes, type from its head (or ``known`` when the SHA-256 matches), YARA
     over it (in windows past max_scan_bytes)."""
     md5, sha1, sha256 = hashlib.md5(), hashlib.sha1(), hashlib.sha256()
+    # A file cannot hold more real bytes than the whole evidence: past that its listed size is holes
+    # (sparse) or a damaged size field, and reading it out (TSK returns zeros) could take days.
+    limit = source.ref.info.media_size or None
+    oversized = limit is not None and entry.size > limit
     keep_whole = entry.size <= options.max_scan_bytes
     parts: list[bytes] = []
     window = bytearray()
@@ -309,7 +315,7 @@ def _read_once(
     read = 0
     stream = source.open(entry.address)
     while True:
-        chunk = stream.read(READ_CHUNK)
+        chunk = stream.read(min(READ_CHUNK, limit - read) if limit is not None and oversized else READ_CHUNK)
         if not chunk:
             break
         read += len(chunk)
@@ -328,14 +334,21 @@ def _read_once(
             window_base += len(window) - keep
             del window[: len(window) - keep]
     data = b"".join(parts) if keep_whole else None
-    record["md5"], record["sha1"], record["sha256"] = md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest()
+    note: dict[str, Any] = {"bytes_read": read}
+    if oversized:  # the hashes of a prefix would pass for the file's: none are recorded
+        note["not_hashed"] = (
+            f"listed size {entry.size} exceeds the evidence's {limit} bytes (sparse or damaged size):"
+            f" the first {read} bytes were typed and scanned, the file was not hashed"
+        )
+    else:
+        record["md5"], record["sha1"] = md5.hexdigest(), sha1.hexdigest()
+        record["sha256"] = sha256.hexdigest()
+        if read != entry.size:
+            note["size_mismatch"] = f"listed size {entry.size}, read {read}"
     if known is not None and known[0] == record["sha256"]:
         record["mime"], record["magic"] = known[1], known[2] if options.describe else ""
     else:
         record["mime"], record["magic"] = file_type(head, record["sha256"], options.describe)
-    note: dict[str, Any] = {"bytes_read": read}
-    if read != entry.size:
-        note["size_mismatch"] = f"listed size {entry.size}, read {read}"
     matches: list[YaraMatch] = []
     if rules is not None:
         if keep_whole:

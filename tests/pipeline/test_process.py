@@ -356,3 +356,36 @@ def test_a_known_type_is_used_only_when_the_sha256_matches(server_image) -> None
     assert types[same.path] == ("planted/type", "planted description")
     assert types[other.path][0] != "planted/type" and types[other.path][1]
     assert result.types_reused == 1
+
+
+def test_file_larger_than_the_evidence_is_bounded_not_hashed_and_reported(tmp_path: Path) -> None:
+    """An inode whose size field claims 1 PiB (debugfs on a built image): TSK would return zeros
+    for days. The run reads no more than the evidence's size for it, records no hashes (they would
+    be a prefix's), says why in the file's scan note and in the errors, and hashes the rest."""
+    from workbench.samples.images import make_ext4
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "claims-a-petabyte.bin").write_bytes(b"real bytes\n")
+    (tree / "normal.txt").write_bytes(b"an ordinary file\n")
+    image = make_ext4(tree, tmp_path / "fs.ext4", 8)
+    subprocess.run(
+        ["debugfs", "-w", "-R", f"sif /claims-a-petabyte.bin size {1 << 50}", str(image)],
+        check=True,
+        capture_output=True,
+    )
+    case_dir = make_case(tmp_path, image)
+    started = time.monotonic()
+    wb("process", case_dir, "--no-rules", "--workers", "1")
+    assert time.monotonic() - started < 300  # bounded by the 8 MiB evidence, not the 1 PiB claim
+    db = sqlite3.connect(case_dir / "case.sqlite")
+    huge = db.execute(
+        "SELECT size, md5, sha256, scan FROM files WHERE path = '/claims-a-petabyte.bin'"
+    ).fetchone()
+    assert huge[0] == 1 << 50 and huge[1] is None and huge[2] is None
+    scan = json.loads(huge[3])
+    assert scan["bytes_read"] == image.stat().st_size and "exceeds the evidence's" in scan["not_hashed"]
+    normal = db.execute("SELECT sha256 FROM files WHERE path = '/normal.txt'").fetchone()[0]
+    assert normal == hashlib.sha256(b"an ordinary file\n").hexdigest()
+    [error] = db.execute("SELECT stage, location, error FROM errors").fetchall()
+    assert error[0] == "read" and error[1].endswith("claims-a-petabyte.bin") and "not hashed" in error[2]

@@ -344,11 +344,24 @@ def evidence_cat(ctx: click.Context, case_dir: Path, exhibit: str, location: str
     with open_source(c, exhibit) as source:
         entry = source.lookup(location)
         stream = source.open(entry.address)
+        # A listed size past the whole evidence is holes or a damaged field: stop at the evidence's size.
+        limit = (
+            source.ref.info.media_size if entry.size > (source.ref.info.media_size or entry.size) else None
+        )
+        written = 0
         with open(out, "wb") if out else nullcontext(sys.stdout.buffer) as sink:
-            while chunk := stream.read(1 << 20):
+            while chunk := stream.read(1 << 20 if limit is None else min(1 << 20, limit - written)):
                 sink.write(chunk)
+                written += len(chunk)
+    if limit is not None:
+        click.echo(
+            f"warning: {entry.location}: listed size {entry.size} exceeds the evidence's {limit} bytes"
+            f" (sparse or damaged size); wrote the first {written} bytes",
+            err=True,
+        )
     if out:
-        c.log("export", {"exhibit": exhibit, "location": entry.location, "out": str(out)})
+        details = {"exhibit": exhibit, "location": entry.location, "out": str(out), "bytes": written}
+        c.log("export", details if limit is None else {**details, "truncated_at_evidence_size": limit})
 
 
 @evidence.command("info")

@@ -57,3 +57,31 @@ def test_cat_of_an_unknown_location_is_one_clear_line(new_case: Path, fat_image:
     assert result.output.startswith("error:") and "nope.txt" in result.output
     result = cli("evidence", "ls", new_case, "EX-09", expect=2)
     assert "EX-09" in result.output
+
+
+def test_cat_of_a_file_listed_larger_than_the_evidence_stops_at_the_evidence_size(
+    new_case: Path, tmp_path: Path, cli: RunCli
+) -> None:
+    """An inode claiming 1 PiB (debugfs on a built image): cat writes no more than the evidence
+    holds, warns, and the export custody event records the cut."""
+    import subprocess
+
+    from workbench.samples.images import make_ext4
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "claims-a-petabyte.bin").write_bytes(b"real bytes\n")
+    image = make_ext4(tree, tmp_path / "fs.ext4", 8)
+    subprocess.run(
+        ["debugfs", "-w", "-R", f"sif /claims-a-petabyte.bin size {1 << 50}", str(image)], check=True
+    )
+    cli("evidence", "add", new_case, image, "--exhibit", "EX-03", "--description", "damaged inode")
+    out = tmp_path / "out.bin"
+    result = cli("evidence", "cat", new_case, "EX-03", "EX-03 / ext4 / claims-a-petabyte.bin", "--out", out)
+    assert out.stat().st_size == image.stat().st_size
+    assert out.read_bytes().startswith(b"real bytes\n")
+    assert f"listed size {1 << 50} exceeds the evidence's {image.stat().st_size} bytes" in result.output
+    event = json.loads((new_case / "custody.jsonl").read_text().splitlines()[-1])
+    assert (
+        event["action"] == "export" and event["details"]["truncated_at_evidence_size"] == image.stat().st_size
+    )

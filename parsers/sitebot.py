@@ -134,7 +134,7 @@ def _text(data: bytes | str) -> str:
 
 def _port(value: str) -> int | None:
     value = value.lstrip("+")
-    return int(value) if value.isdigit() and len(value) <= 5 else None
+    return int(value) if value.isdecimal() and len(value) <= 5 else None
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,7 @@ def parse_magnet(uri: str) -> Magnet | None:
             name = value
         elif key.startswith("tr"):
             trackers.append(value)
-        elif key == "xl" and value.isdigit() and len(value) <= 20:
+        elif key == "xl" and value.isdecimal() and len(value) <= 20:
             size = int(value)
     if v1 is None and v2 is None:
         return None

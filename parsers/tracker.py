@@ -70,7 +70,7 @@ def parse_ocelot_conf(data: bytes | str) -> OcelotConf:
 
     def port(key: str) -> int | None:
         value = first.get(key, "")
-        return int(value) if value.isdigit() and len(value) <= 5 else None
+        return int(value) if value.isdecimal() and len(value) <= 5 else None
 
     return OcelotConf(
         settings=tuple(settings),

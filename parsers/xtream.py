@@ -56,7 +56,7 @@ def _int_or_none(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) < 12:
         return int(value.strip())
     return None
 
@@ -359,8 +359,8 @@ def _listen(args: list[str], line: int) -> NginxListen:
             host, tail = target[: target.rindex("]") + 1], target[target.rindex("]") + 2 :]
         elif target.startswith("[") and target.endswith("]"):
             host, tail = target, ""
-        digits = tail if tail else target if target.isdigit() else ""
-        if digits.isdigit() and len(digits) <= 5:
+        digits = tail if tail else target if target.isdecimal() else ""
+        if digits.isdecimal() and len(digits) <= 5:
             port = int(digits)
             address = host if tail else ""
         elif not tail:

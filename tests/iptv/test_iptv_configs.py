@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from workbench.parsers.errors import ParseError
 from workbench.parsers.xtream import (
@@ -150,6 +150,7 @@ def test_config_parsers_never_crash_on_arbitrary_bytes(data: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None)
+@example(cut=0, at=92, junk="²")  # a superscript two before the port: isdigit() but not int()
 @given(st.integers(0, len(NGINX_SAMPLE)), st.integers(0, len(XTREAM_SAMPLE)), st.text(max_size=5))
 def test_truncated_and_mangled_configs_never_crash(cut: int, at: int, junk: str) -> None:
     for text, parse in (

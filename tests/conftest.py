@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -11,15 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from workbench.cli import main
-
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of one file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+from workbench.hashing import sha256_file
 
 
 def fingerprint(paths: Iterable[Path]) -> dict[str, str]:
@@ -31,9 +22,9 @@ def fingerprint(paths: Iterable[Path]) -> dict[str, str]:
                 for name in files:
                     full = Path(dirpath) / name
                     if full.is_file() and not full.is_symlink():
-                        out[str(full)] = sha256_of(full)
+                        out[str(full)] = sha256_file(full)
         elif root.exists():
-            out[str(root)] = sha256_of(root)
+            out[str(root)] = sha256_file(root)
     return out
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunCli, sha256_of
+from tests.conftest import RunCli
 from tests.timeline.webcase import (
     FORMULA_COMMANDS,
     HOSTILE_ACCESS_TIMES,
@@ -20,6 +20,7 @@ from tests.timeline.webcase import (
     build_web_case,
 )
 from workbench.artefacts import ArtefactError, ArtefactKind, Field
+from workbench.hashing import sha256_file
 from workbench.store import Case
 from workbench.timeline import TimelineError, iter_timeline, time_key
 
@@ -165,7 +166,7 @@ def test_out_file_is_a_custody_event(cli: RunCli, web: WebCase, tmp_path: Path) 
     assert len(events) == before + 1
     last = events[-1]
     assert last.action == "export" and last.details["what"] == "timeline"
-    assert last.details["sha256"] == sha256_of(target)
+    assert last.details["sha256"] == sha256_file(target)
     assert last.details["events"] == len(target.read_text().splitlines())
     assert last.details["filters"]["kinds"] == ["log.highlight"]
 

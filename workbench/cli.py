@@ -344,10 +344,7 @@ def evidence_cat(ctx: click.Context, case_dir: Path, exhibit: str, location: str
     with open_source(c, exhibit) as source:
         entry = source.lookup(location)
         stream = source.open(entry.address)
-        # A listed size past the whole evidence is holes or a damaged field: stop at the evidence's size.
-        limit = (
-            source.ref.info.media_size if entry.size > (source.ref.info.media_size or entry.size) else None
-        )
+        limit = source.readable_limit(entry)  # a hostile listed size: stop at the evidence's size
         written = 0
         with open(out, "wb") if out else nullcontext(sys.stdout.buffer) as sink:
             while chunk := stream.read(1 << 20 if limit is None else min(1 << 20, limit - written)):

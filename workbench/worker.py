@@ -302,10 +302,7 @@ def _read_once(
     """Read the file once: hashes, type from its head (or ``known`` when the SHA-256 matches), YARA
     over it (in windows past max_scan_bytes)."""
     md5, sha1, sha256 = hashlib.md5(), hashlib.sha1(), hashlib.sha256()
-    # A file cannot hold more real bytes than the whole evidence: past that its listed size is holes
-    # (sparse) or a damaged size field, and reading it out (TSK returns zeros) could take days.
-    limit = source.ref.info.media_size or None
-    oversized = limit is not None and entry.size > limit
+    limit = source.readable_limit(entry)  # reading out a hostile size (TSK returns zeros) could take days
     keep_whole = entry.size <= options.max_scan_bytes
     parts: list[bytes] = []
     window = bytearray()
@@ -315,7 +312,7 @@ def _read_once(
     read = 0
     stream = source.open(entry.address)
     while True:
-        chunk = stream.read(min(READ_CHUNK, limit - read) if limit is not None and oversized else READ_CHUNK)
+        chunk = stream.read(READ_CHUNK if limit is None else min(READ_CHUNK, limit - read))
         if not chunk:
             break
         read += len(chunk)
@@ -335,7 +332,7 @@ def _read_once(
             del window[: len(window) - keep]
     data = b"".join(parts) if keep_whole else None
     note: dict[str, Any] = {"bytes_read": read}
-    if oversized:  # the hashes of a prefix would pass for the file's: none are recorded
+    if limit is not None:  # the hashes of a prefix would pass for the file's: none are recorded
         note["not_hashed"] = (
             f"listed size {entry.size} exceeds the evidence's {limit} bytes (sparse or damaged size):"
             f" the first {read} bytes were typed and scanned, the file was not hashed"

@@ -113,6 +113,12 @@ class Source:
             raise SourceError(self.ref.exhibit, f"not an address: {address[:80]!r}")
         return self._open_parsed(parsed)
 
+    def readable_limit(self, entry: FileEntry) -> int | None:
+        """The evidence's size when ``entry`` is listed as larger than the whole evidence (the holes
+        of a sparse file or a damaged size field: past it there are no real bytes), else None."""
+        media = self.ref.info.media_size
+        return media if media and entry.size > media else None
+
     def lookup(self, location: str) -> FileEntry:
         """The entry at a full location ("EX-01 / ext4 / etc/hosts", the exhibit prefix optional)."""
         self._open()

@@ -320,9 +320,9 @@ def _commit(
     digest = hashlib.sha256()
     for f in result.files:
         digest.update(f"{f['id']}{f['sha256']}".encode())
-    for row in result.artefacts.rows():  # (kind, …, id, …): counts and digest for the custody event
-        kinds[row[0]] += 1
-        digest.update(row[5].encode())
+    for kind, _fields, _line, _offset, _rules, artefact_id, *_ in result.artefacts.rows():
+        kinds[kind] += 1  # counts and digest for the custody event
+        digest.update(artefact_id.encode())
 
     def write(conn: Any) -> None:
         file_ids = [(f["id"],) for f in result.files]  # a re-run batch replaces what it stored before

@@ -19,6 +19,11 @@ CHUNK = 1000
 ArtefactRow = tuple[Any, ...]  # see ArtefactSpool.rows
 
 
+def artefact_row(a: Artefact) -> ArtefactRow:
+    """An artefact as the tuple the spool keeps and the store writes (see ``ArtefactSpool.rows``)."""
+    return (a.kind, a.fields, a.line, a.offset, a.rules, a.id, a.file_id, a.plugin, a.plugin_version)
+
+
 class ArtefactSpool:
     """Append artefacts; iterate them back in the same order (as often as needed)."""
 
@@ -29,9 +34,7 @@ class ArtefactSpool:
 
     def append(self, a: Artefact) -> None:
         """Add one artefact (its id, file and plugin already set)."""
-        self._pending.append(
-            (a.kind, a.fields, a.line, a.offset, a.rules, a.id, a.file_id, a.plugin, a.plugin_version)
-        )
+        self._pending.append(artefact_row(a))
         self._count += 1
         if len(self._pending) >= CHUNK:
             self._pack()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workbench import custody
 from workbench.artefacts import Artefact
+from workbench.spool import artefact_row
 
 SCHEMA_VERSION = 1
 
@@ -410,14 +411,7 @@ class Case:
 
     def insert_artefacts(self, artefacts: Iterable[Artefact], exhibit: str | None, run_id: str) -> int:
         """Store artefacts whose ids are already set; an id already stored is kept, not duplicated."""
-        return self.insert_artefact_rows(
-            (
-                (a.kind, a.fields, a.line, a.offset, a.rules, a.id, a.file_id, a.plugin, a.plugin_version)
-                for a in artefacts
-            ),
-            exhibit,
-            run_id,
-        )
+        return self.insert_artefact_rows(map(artefact_row, artefacts), exhibit, run_id)
 
     def insert_artefact_rows(self, rows: Iterable[tuple[Any, ...]], exhibit: str | None, run_id: str) -> int:
         """``insert_artefacts`` for rows as ``ArtefactSpool.rows`` gives them (kind, fields, line,

@@ -61,8 +61,13 @@ def _fat(read: Reader) -> dict[str, str]:
     label = _text(boot[base + 7 : base + 18], "cp437") if boot[base + 2] == 0x29 else ""
     return {
         "label": "" if label == "NO NAME" else label,
-        "serial": f"{serial >> 16:04X}-{serial & 0xFFFF:04X}",
+        "serial": _volume_serial(serial),
     }
+
+
+def _volume_serial(serial: int) -> str:
+    """A FAT/exFAT volume serial number as Windows and blkid write it ("1D2C-3B4A")."""
+    return f"{serial >> 16:04X}-{serial & 0xFFFF:04X}"
 
 
 def _exfat(read: Reader) -> dict[str, str]:
@@ -70,7 +75,7 @@ def _exfat(read: Reader) -> dict[str, str]:
     if boot[3:11] != b"EXFAT   ":
         return {}
     serial = struct.unpack_from("<I", boot, 0x64)[0]
-    return {"serial": f"{serial >> 16:04X}-{serial & 0xFFFF:04X}"}
+    return {"serial": _volume_serial(serial)}
 
 
 def _ntfs(read: Reader) -> dict[str, str]:

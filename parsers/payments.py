@@ -126,6 +126,11 @@ def find_ibans(text: str) -> list[Iban]:
     return found
 
 
+def _may_hold_stripe_key(text: str) -> bool:
+    """Cheap check before the Stripe pattern: every key or webhook secret holds one of these."""
+    return "_live_" in text or "_test_" in text or "whsec_" in text
+
+
 def candidate_offsets(text: str) -> Iterator[int]:
     """Start offsets where ``find_ibans``, ``find_stripe_keys`` or ``find_paypal_accounts`` could find
     something (unordered). None of their candidates spans a line break, so on a block of lines this
@@ -133,7 +138,7 @@ def candidate_offsets(text: str) -> Iterator[int]:
     for m in _IBAN_CANDIDATE.finditer(text):
         if m.group()[:2] in IBAN_LENGTHS:
             yield m.start()
-    if "_live_" in text or "_test_" in text or "whsec_" in text:
+    if _may_hold_stripe_key(text):
         for m in _STRIPE.finditer(text):
             yield m.start()
     for m in _PAYPAL.finditer(text):
@@ -142,7 +147,7 @@ def candidate_offsets(text: str) -> Iterator[int]:
 
 def find_stripe_keys(text: str) -> list[StripeKey]:
     """Every Stripe key (``sk_/pk_/rk_`` live or test) and webhook secret (``whsec_``) in ``text``."""
-    if "_live_" not in text and "_test_" not in text and "whsec_" not in text:
+    if not _may_hold_stripe_key(text):
         return []
     return [
         StripeKey(m.group(), STRIPE_KEY_TYPES[m.group("prefix") or m.group("wh")], m.start())

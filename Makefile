@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 DEBIAN_TOOLS := sleuthkit:fls ewf-tools:ewfacquire e2fsprogs:mkfs.ext4 dosfstools:mkfs.vfat mtools:mcopy \
 	ntfs-3g:mkntfs qemu-utils:qemu-img gdisk:sgdisk fdisk:sfdisk libmagic1:/usr/lib/x86_64-linux-gnu/libmagic.so.1 \
 	yara:yara poppler-utils:pdftoppm chromium:chromium xfsprogs:mkfs.xfs \
-	genisoimage:genisoimage cryptsetup-bin:cryptsetup faketime:faketime exfatprogs:mkfs.exfat apfsprogs:mkapfs
+	genisoimage:genisoimage cryptsetup-bin:cryptsetup faketime:faketime exfatprogs:mkfs.exfat apfsprogs:mkapfs \
+	file:file
 DEMO_DIR ?= demo-out
 
 .PHONY: all deps venv demo test lint pytest bench clean

@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from workbench import custody
+from workbench.filetype import typing_key
 from workbench.intake import evidence_ref
 from workbench.registry import load_registry
 from workbench.sources import FileEntry, Source
 from workbench.store import Case
 from workbench.versions import library_versions
-from workbench.worker import BatchResult, BatchTask, ScanOptions, file_id, run_batch, typing_key
+from workbench.worker import BatchResult, BatchTask, ScanOptions, file_id, run_batch
 
 BATCH_FILES = 400
 BATCH_BYTES = 192 << 20
@@ -185,7 +186,7 @@ def run_process(
         describe=options.describe,
     )
     params_key = hashlib.sha256(custody.canonical_json(options.identity()).encode()).hexdigest()
-    typing = typing_key()
+    typing = typing_key(options.max_scan_bytes)
     run_id, resumed = _start_or_resume(case, options, params_key, ruleset, registry, plugin_names, typing)
     summary = RunSummary(run_id, resumed=resumed)
     done = {

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, BinaryIO
 
+from workbench.filetype import MAGIC_BYTES, Content, file_type
 from workbench.plugin_api import FileView, Plugin, YaraMatch
 from workbench.registry import load_registry
 from workbench.sources import EvidenceRef, FileEntry, Source, SourceError
 from workbench.spool import ArtefactSpool
 
 READ_CHUNK = 1 << 20
-MAGIC_BYTES = 8192  # libmagic's answer for our types is the same on 8 KiB as on 64 KiB (bench/magic_flags)
 WINDOW_OVERLAP = 1 << 20
 
 
@@ -49,7 +49,7 @@ class BatchTask:
     entries: tuple[FileEntry, ...]
     options: ScanOptions
     # file id -> (sha256, mime, description) that an earlier run of the case stored with the same
-    # typing_key(): libmagic's answer is a function of the head bytes, so the same content reuses it
+    # filetype.typing_key(): libmagic's answer is a function of the content, so the same content reuses it
     known_types: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
@@ -92,33 +92,15 @@ def _ruleset(blob: bytes) -> Any:
     return Ruleset.from_bytes(blob)
 
 
-@cache
-def _magic() -> tuple[Any, Any]:
-    import magic
-
-    return magic.Magic(mime=True), magic.Magic()
-
-
 _types: dict[str, tuple[str, str]] = {}
 
 
-def typing_key() -> str:
-    """What libmagic's answers depend on besides the bytes: its version (and database) and how many
-    bytes of each file it is given. Runs with the same key give the same answer for the same head."""
-    import magic
-
-    return f"libmagic {magic.version()}, first {MAGIC_BYTES} bytes"
-
-
-def file_type(head: bytes, sha256: str | None, describe: bool = True) -> tuple[str, str]:
-    """libmagic's MIME type and description of a file from its first bytes (cached by content hash:
-    libmagic costs more per file than reading and hashing it, and seized servers repeat files)."""
-    if not head:
-        return "application/x-empty", "empty"
+def _typed(content: Content, sha256: str | None, describe: bool) -> tuple[str, str]:
+    """libmagic's answer, cached by content hash (libmagic costs more per file than reading and
+    hashing it, and seized servers repeat files)."""
     known = _types.get(sha256) if sha256 else None
     if known is None or (describe and not known[1]):
-        mime_magic, desc_magic = _magic()
-        known = (mime_magic.from_buffer(head), desc_magic.from_buffer(head) if describe else "")
+        known = file_type(content, describe)
         if sha256 and len(_types) < 200_000:
             _types[sha256] = known
     return known
@@ -308,7 +290,7 @@ def _read_once(
     window = bytearray()
     window_base = 0
     windows: list[list[YaraMatch]] = []
-    head = b""
+    head = tail = b""
     read = 0
     stream = source.open(entry.address)
     while True:
@@ -321,6 +303,7 @@ def _read_once(
         sha256.update(chunk)
         if len(head) < MAGIC_BYTES:
             head += chunk[: MAGIC_BYTES - len(head)]
+        tail = chunk[-MAGIC_BYTES:] if len(chunk) >= MAGIC_BYTES else (tail + chunk)[-MAGIC_BYTES:]
         if keep_whole:
             parts.append(chunk)
             continue
@@ -345,7 +328,10 @@ def _read_once(
     if known is not None and known[0] == record["sha256"]:
         record["mime"], record["magic"] = known[1], known[2] if options.describe else ""
     else:
-        record["mime"], record["magic"] = file_type(head, record["sha256"], options.describe)
+        content = Content(read, head, tail, data)
+        record["mime"], record["magic"] = _typed(content, record["sha256"], options.describe)
+        if data is None and read:
+            note["typed_from"] = f"libmagic saw the first and last {MAGIC_BYTES} bytes of this large file"
     matches: list[YaraMatch] = []
     if rules is not None:
         if keep_whole:

@@ -1,0 +1,115 @@
+"""File types: the workbench's libmagic answers agree with the `file` command on the same bytes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fingerprint
+from tests.pipeline.test_process import make_case, wb
+from workbench.filetype import MAGIC_BYTES, Content, file_type
+from workbench.samples.images import make_ext4
+
+
+def file_cli(path: Path) -> tuple[str, str]:
+    """What `file` (same libmagic, same byte budget) says of a file: MIME type and description."""
+    budget = ["-P", f"bytes={MAGIC_BYTES}"]
+    mime = subprocess.run(["file", "-b", "--mime-type", *budget, str(path)], capture_output=True, text=True)
+    desc = subprocess.run(["file", "-b", *budget, str(path)], capture_output=True, text=True)
+    return mime.stdout.strip(), desc.stdout.strip()
+
+
+def _log_lines(rng: random.Random, count: int) -> bytes:
+    return "".join(
+        f'198.51.100.{rng.randint(1, 254)} - - [01/Jan/2024:00:00:{i % 60:02d} +0000] "GET /live/u{i}/p/{i}.ts HTTP/1.1" 200 {rng.randint(100, 99999)}\n'
+        for i in range(count)
+    ).encode()
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Files whose libmagic answer needs more than the first bytes, and the plugin types."""
+    root = tmp_path_factory.mktemp("types") / "tree"
+    rng = random.Random(7)
+    files = {
+        "var/log/nginx/access.log.2.gz": gzip.compress(_log_lines(rng, 3000), mtime=1704067200),  # > 8 KiB
+        "var/log/nginx/access.log.3.gz": gzip.compress(_log_lines(rng, 20), mtime=1704067200),  # < 8 KiB
+        "srv/backup/panel.tar.gz": gzip.compress(
+            rng.randbytes(3 << 20), mtime=1704067200
+        ),  # > --max-scan-bytes
+        "usr/local/bin/panel-agent": Path(
+            shutil.which("ls") or "/bin/ls"
+        ).read_bytes(),  # ELF: headers past the head
+        "srv/backup/customers.csv": b"user,email,expires\n"
+        + b"".join(b"jdoe%d,jdoe%d@example.invalid,2024-06-01\n" % (i, i) for i in range(40)),
+        "var/www/panel/config.php": b"<?php\n$db_pass = 'Xk9#panel';\n",
+        "var/www/panel/api.json": json.dumps(
+            {"user_info": {"username": "jdoe", "status": "Active"}}
+        ).encode(),
+        "home/admin/notes.txt": "Überweisung an den Reseller: 120 €\n".encode(),
+    }
+    for relative, data in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return root
+
+
+def test_whole_content_is_typed_as_file_types_the_file(tree: Path) -> None:
+    """Given all of a file's bytes, the answer is `file`'s, including what libmagic reads at the
+    file's end (gzip's original size) and past its first bytes (ELF program headers)."""
+    for path in sorted(p for p in tree.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        assert file_type(Content(len(data), data[:MAGIC_BYTES], data[-MAGIC_BYTES:], data)) == file_cli(
+            path
+        ), path
+    big_log = tree / "var/log/nginx/access.log.2.gz"
+    assert big_log.stat().st_size > MAGIC_BYTES
+    unpacked = len(gzip.decompress(big_log.read_bytes()))
+    assert file_cli(big_log)[1].endswith(f"original size modulo 2^32 {unpacked}")
+
+
+def test_head_and_tail_keep_the_answer_that_needs_the_end(tree: Path) -> None:
+    """A file too large to hold: its first and last MAGIC_BYTES still give `file`'s answer where the
+    magic reads only those (gzip); ELF's deeper readers are off, so an ELF is only named, never
+    described from bytes that are not there."""
+    archive = tree / "srv/backup/panel.tar.gz"
+    data = archive.read_bytes()
+    partial = Content(len(data), data[:MAGIC_BYTES], data[-MAGIC_BYTES:], None)
+    assert file_type(partial) == file_cli(archive)
+    elf = (tree / "usr/local/bin/panel-agent").read_bytes()
+    mime, description = file_type(Content(len(elf), elf[:MAGIC_BYTES], elf[-MAGIC_BYTES:], None))
+    cli_mime, cli_description = file_cli(tree / "usr/local/bin/panel-agent")
+    assert mime == cli_mime and description.startswith("ELF 64-bit LSB") and "BuildID" not in description
+    assert "BuildID" in cli_description
+    assert file_type(Content(0, b"", b"", b"")) == ("application/x-empty", "empty")
+
+
+def test_process_stores_what_file_says(tree: Path, tmp_path: Path) -> None:
+    """End to end: the types stored for every file of an ext4 image equal `file` on the same files,
+    also for a file read in scan windows (its record says it was typed from head and tail)."""
+    image = make_ext4(tree, tmp_path / "server.ext4", 32)
+    before = fingerprint([image])
+    case = make_case(tmp_path, image)
+    wb("process", case, "--no-rules", "--max-scan-bytes", "1MiB", "--workers", "1")
+    db = sqlite3.connect(case / "case.sqlite")
+    stored = {
+        path: (mime, magic, json.loads(scan))
+        for path, mime, magic, scan in db.execute(
+            "SELECT path, mime, magic, scan FROM files WHERE type = 'file'"
+        )
+    }
+    expected = {f"/{p.relative_to(tree)}": p for p in tree.rglob("*") if p.is_file()}
+    assert set(expected) <= set(stored)
+    for path, host_file in expected.items():
+        mime, magic, scan = stored[path]
+        assert (mime, magic) == file_cli(host_file), path
+        assert ("typed_from" in scan) == (host_file.stat().st_size > 1 << 20), path
+    assert fingerprint([image]) == before

@@ -1,0 +1,103 @@
+"""libmagic's type of a file (MIME and description), as ``file -P bytes=8192`` gives it for the same file.
+
+libmagic is handed a file descriptor, not a buffer: only then does it read the end of the file,
+which some magic needs (gzip's original size, ID3v1 tags, DMG trailers), and look at ELF headers.
+The descriptor is an anonymous in-memory file (memfd) holding the file's bytes when the worker has
+them all; for a file larger than that (a film past --max-scan-bytes) it holds the first and last
+MAGIC_BYTES at their offsets with a hole between, and libmagic's ELF and OLE2 readers, which would
+read the hole as zeros, are switched off for it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+MAGIC_BYTES = 8192  # libmagic's byte budget: same answers as its 7 MiB default on the bench corpus (bench/magic_bench.py)
+EMPTY = ("application/x-empty", "empty")
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the worker read of a file: all of it (``whole``), or its first and last MAGIC_BYTES."""
+
+    size: int
+    head: bytes
+    tail: bytes
+    whole: bytes | None
+
+
+def typing_key(whole_limit: int) -> str:
+    """What the answers depend on besides the bytes: libmagic's version and database, its byte
+    budget, and up to which size libmagic saw the whole file. Runs with the same key give the same
+    answers for the same content."""
+    import magic
+
+    return (
+        f"libmagic {magic.version()}, bytes={MAGIC_BYTES} by descriptor,"
+        f" whole file up to {whole_limit} bytes, else first and last {MAGIC_BYTES}"
+    )
+
+
+@cache
+def _cookies(partial: bool) -> tuple[Any, Any]:
+    """libmagic handles for the MIME type and the description (ELF/OLE2 readers off when ``partial``)."""
+    import magic
+
+    lib: Any = magic  # python-magic's type stubs lack some of libmagic's flag names
+    extra = lib.MAGIC_NO_CHECK_ELF | lib.MAGIC_NO_CHECK_CDF if partial else 0
+    cookies = []
+    for flags in (magic.MAGIC_MIME_TYPE | extra, magic.MAGIC_NONE | extra):
+        cookie = magic.magic_open(flags)
+        if magic.magic_load(cookie, None) != 0:
+            raise RuntimeError("libmagic cannot load its database")
+        magic.magic_setparam(cookie, magic.MAGIC_PARAM_BYTES_MAX, MAGIC_BYTES)
+        cookies.append(cookie)
+    return cookies[0], cookies[1]
+
+
+@cache
+def _scratch() -> int:
+    """This process's anonymous in-memory file, rewritten for each file typed."""
+    return os.memfd_create("workbench-filetype", os.MFD_CLOEXEC)
+
+
+def _write_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _stage(content: Content) -> int:
+    fd = _scratch()
+    os.ftruncate(fd, 0)
+    if content.whole is not None:
+        _write_all(fd, content.whole, 0)
+    else:
+        os.ftruncate(fd, content.size)  # a hole: no memory for the bytes between head and tail
+        _write_all(fd, content.head, 0)
+        _write_all(fd, content.tail, content.size - len(content.tail))
+    return fd
+
+
+def _ask(cookie: Any, fd: int) -> str:
+    import magic
+
+    os.lseek(fd, 0, os.SEEK_SET)
+    answer = magic.magic_descriptor(cookie, fd)
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+
+
+def file_type(content: Content, describe: bool = True) -> tuple[str, str]:
+    """libmagic's MIME type and (when ``describe``) description of the content."""
+    if content.size == 0:
+        return EMPTY
+    mime_cookie, desc_cookie = _cookies(content.whole is None)
+    fd = _stage(content)
+    try:
+        return _ask(mime_cookie, fd), _ask(desc_cookie, fd) if describe else ""
+    finally:
+        os.ftruncate(fd, 0)  # do not keep a copy of the file in memory between files

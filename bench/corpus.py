@@ -23,7 +23,7 @@ SEED = 20240601
 IMAGE_MB = 1024
 BASE_TIME = 1704067200  # 2024-01-01T00:00:00Z
 SPAN = 180 * 86400
-VERSION = 2
+VERSION = 3  # 3: eight 100 MiB films, so the content is the issue's ~928 MB (was 465 MB)
 
 WORDS = [
     "stream",
@@ -158,8 +158,8 @@ def build_tree(root: Path) -> dict[str, int]:
             f"var/cache/thumbs/{n // 100:02d}/thumb{n:04d}.jpg",
             b"\xff\xd8\xff\xe0" + rng.randbytes(rng.randint(2000, 20000)),
         )
-    for n in range(4):
-        w.write(f"srv/media/vod/movie{n}.mkv", b"\x1a\x45\xdf\xa3" + rng.randbytes(90 * (1 << 20)))
+    for n in range(8):  # the reference corpus holds 928 MB in 30,000 files: mostly these films
+        w.write(f"srv/media/vod/movie{n}.mkv", b"\x1a\x45\xdf\xa3" + rng.randbytes(100 * (1 << 20)))
     w.write(
         "srv/backup/xtream_iptvpro.sql",
         "".join(

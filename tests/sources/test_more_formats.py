@@ -281,8 +281,8 @@ def test_xfs_directory_dfvfs_cannot_read_is_reported_and_the_rest_listed(
 
 
 def test_apfs_container_volume_and_file_system_are_found(tmp_path: Path) -> None:
-    """APFS through dfvfs (libfsapfs): the container, its volume by name and UUID, the file system.
-    The volume is empty: nothing here writes files into APFS without the kernel driver."""
+    """APFS through dfvfs (libfsapfs): the container, its volume by name and UUID, the file system,
+    on an empty volume as mkapfs makes it (test_apfs_files.py fills one)."""
     image = make_apfs(tmp_path / "mac.apfs", label="SeizedMac")
     check = subprocess.run(["apfsck", str(image)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr  # a valid container

@@ -200,9 +200,8 @@ def make_iso(tree: str | Path, out: str | Path, *, label: str = "SEIZED") -> Pat
 
 
 def make_apfs(out: str | Path, size_mb: int = 512, *, label: str = "Macintosh HD") -> Path:
-    """An APFS container (mkapfs, sparse: about 400 KB on disk) with one empty volume ``label``.
-
-    Nothing here writes files into APFS without the kernel driver, so the volume stays empty."""
+    """An APFS container (mkapfs, sparse: about 400 KB on disk) with one empty volume ``label``
+    (``workbench.samples.apfs.make_apfs_with_files`` fills one)."""
     path = _blank(out, max(size_mb, 512))  # mkapfs refuses small containers
     _run(["mkapfs", "-L", label, str(path)])
     return path

@@ -17,6 +17,7 @@ from typing import Any
 
 MAGIC_BYTES = 8192  # libmagic's byte budget: same answers as its 7 MiB default on the bench corpus (bench/magic_bench.py)
 EMPTY = ("application/x-empty", "empty")
+KEEP_BYTES = 1 << 20  # the scratch file may keep up to this much of the last file typed
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,11 @@ def _write_all(fd: int, data: bytes, offset: int) -> None:
 
 def _stage(content: Content) -> int:
     fd = _scratch()
-    os.ftruncate(fd, 0)
     if content.whole is not None:
         _write_all(fd, content.whole, 0)
+        os.ftruncate(fd, len(content.whole))  # cut what a longer earlier file left
     else:
+        os.ftruncate(fd, 0)
         os.ftruncate(fd, content.size)  # a hole: no memory for the bytes between head and tail
         _write_all(fd, content.head, 0)
         _write_all(fd, content.tail, content.size - len(content.tail))
@@ -100,4 +102,5 @@ def file_type(content: Content, describe: bool = True) -> tuple[str, str]:
     try:
         return _ask(mime_cookie, fd), _ask(desc_cookie, fd) if describe else ""
     finally:
-        os.ftruncate(fd, 0)  # do not keep a copy of the file in memory between files
+        if content.size > KEEP_BYTES:
+            os.ftruncate(fd, 0)  # do not hold a large file's copy in memory until the next file

@@ -22,8 +22,9 @@ import pytest
 from tests.conftest import fingerprint
 from tests.sources.test_more_formats import open_source, tree_files
 from tests.sources.test_walk import FLS_LINE, source_files
-from workbench.samples.apfs import BLOCK, fletcher64, fs_tree_blocks, make_apfs_with_files
+from workbench.samples.apfs import BLOCK, fs_tree_blocks, make_apfs_with_files
 from workbench.sources import Source, SourceError
+from workbench.sources.apfs_integrity import fletcher64
 
 CHAIN = ("apfs apfs1 SeizedMac", "apfs")
 WHEN = 1717250531  # 2024-06-01T14:02:11Z
@@ -176,14 +177,9 @@ def test_damaged_fs_tree_leaf_is_reported_and_the_rest_listed(
     assert fingerprint([image]) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # a broken precondition calls pytest.fail and fails for real
-    reason="libfsapfs does not verify APFS object checksums (nor does TSK 4.11.1; apfsck does): a "
-    "value changed inside an intact node is listed as fact and the Source reports nothing",
-)
 def test_changed_record_with_stale_checksum_is_reported(tree: Path, tmp_path: Path) -> None:
-    """a.txt's inode says 3 bytes instead of 1: the walk should say the node's checksum is wrong."""
+    """a.txt's inode says 3 bytes instead of 1 in an otherwise intact node: libfsapfs (and TSK) do not
+    verify APFS object checksums and list it, so the Source says the node's checksum is wrong."""
     image = make_apfs_with_files(tree, tmp_path / "resized.apfs", label="SeizedMac")
     name_and_size = b"a.txt\0\0\0" + (1).to_bytes(8, "little")  # name xfield, then the dstream's size
     blocks = [block for block, _level in fs_tree_blocks(image) if name_and_size in _read_block(image, block)]
@@ -192,7 +188,12 @@ def test_changed_record_with_stale_checksum_is_reported(tree: Path, tmp_path: Pa
     _flip(image, blocks[0], _read_block(image, blocks[0]).index(name_and_size) + 8, 1, mask=0x02)
     if "bad checksum" not in subprocess.run(["apfsck", str(image)], capture_output=True, text=True).stdout:
         pytest.fail("apfsck does not see the damage")
+    before = fingerprint([image])
     with open_source(image) as source:
-        read, errors = _read_all(source)
-        reported = [p.reason for p in source.problems] + errors
-    assert reported, f"nothing reported, listed as fact: {sorted(read - tree_files(tree))}"
+        read, _errors = _read_all(source)
+        problems = list(source.problems)
+    assert [(p.layers, p.reason) for p in problems] == [
+        ((), f"APFS checksum mismatch: fs tree node of volume 'SeizedMac' at block {blocks[0]}")
+    ], f"listed as fact: {sorted(read - tree_files(tree))}"
+    assert ("a.txt", 3, hashlib.sha256(b"a\0\0").hexdigest()) in read  # listed as libfsapfs reads it
+    assert fingerprint([image]) == before

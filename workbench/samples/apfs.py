@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from workbench.samples.images import make_apfs
+from workbench.sources.apfs_integrity import fletcher64
 
 BLOCK = 4096
 NODE_HEADER = 56  # obj_phys_t, flags, level, key count and the four nloc_t of btree_node_phys_t
@@ -57,18 +58,6 @@ KIND_NEW = 1
 DIR_MODE, FILE_MODE = 0o040755, 0o100644
 OWNER, GROUP = 501, 20  # the first macOS user, group staff
 MAX_NAME = 255  # bytes of UTF-8, without the terminating NUL
-
-
-def fletcher64(block: bytes | bytearray) -> int:
-    """The APFS object checksum of a block (everything after the checksum field)."""
-    words = struct.unpack_from(f"<{(len(block) - 8) // 4}I", block, 8)
-    modulus = 0xFFFFFFFF
-    sum1 = sum(words) % modulus
-    # sum2 accumulates sum1 after every word: word i is counted (n - i) times
-    sum2 = sum((len(words) - index) * word for index, word in enumerate(words)) % modulus
-    check1 = modulus - (sum1 + sum2) % modulus
-    check2 = modulus - (sum1 + check1) % modulus
-    return check2 << 32 | check1
 
 
 def _crc32c_table() -> list[int]:

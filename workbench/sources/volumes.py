@@ -19,6 +19,7 @@ from dfvfs.lib import definitions as dfvfs_definitions
 from dfvfs.resolver import resolver
 from dfvfs.volume import apfs_volume_system, gpt_volume_system, lvm_volume_system, tsk_volume_system
 
+from workbench.sources.apfs_integrity import stream_reader, verify_container
 from workbench.sources.dfvfs_fs import TSK_READABLE, DfvfsFileSystem
 from workbench.sources.model import ContainerInfo, LayerNode, LayerProblem, SourceError, escape_name, one_line
 from workbench.sources.streams import HandleStream, StreamImage
@@ -227,6 +228,8 @@ class VolumeScan:
         except Exception as exc:
             self._problem(chain, f"{name}: cannot read volume system: {one_line(str(exc))}")
             return
+        if name == "apfs-container":
+            self._verify_apfs(node.path_spec, chain, direct)
         base = direct[0] if direct else 0
         vs_node = LayerNode(name, name, base if direct else None, None, {"volumes": len(extents)}, [])
         parent.children.append(vs_node)
@@ -255,6 +258,19 @@ class VolumeScan:
                 self._visit(grandchild, volume_node, inner_chain, inner_direct)
             if len(self.fs_layers) + len(self.problems) == before and not volume_node.children:
                 self._try_tsk_volume(child.path_spec, volume_node, inner_chain, inner_direct)
+
+    def _verify_apfs(self, path_spec: Any, chain: tuple[str, ...], direct: Any) -> None:
+        """Report APFS metadata whose checksum is wrong: libfsapfs lists it without checking."""
+        try:
+            if direct is not None:  # the container lies in the media at this offset
+                read = stream_reader(self.media, int(direct[0]))
+            else:
+                read = stream_reader(resolver.Resolver.OpenFileObject(path_spec.parent))
+        except Exception as exc:
+            self._problem(chain, f"APFS metadata not verified: {one_line(str(exc))}")
+            return
+        for reason in verify_container(read):
+            self._problem(chain, reason)
 
     def _volume_label(
         self, scheme: str, identifier: str, offset: int | None, attributes: dict[str, object]

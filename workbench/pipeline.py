@@ -29,14 +29,17 @@ from typing import Any
 from workbench import custody
 from workbench.filetype import typing_key
 from workbench.intake import evidence_ref
+from workbench.plugin_api import CaseReader, Plugin
 from workbench.registry import load_registry
 from workbench.sources import FileEntry, Source
+from workbench.spool import ArtefactSpool
 from workbench.store import Case
 from workbench.versions import library_versions
 from workbench.worker import BatchResult, BatchTask, ScanOptions, file_id, run_batch
 
 BATCH_FILES = 400
 BATCH_BYTES = 192 << 20
+PARALLEL_CORRELATE_ARTEFACTS = 20_000  # below this many stored artefacts the case-level hooks run in-process
 
 
 class PipelineError(Exception):
@@ -407,28 +410,23 @@ def _store_layers(case: Case, exhibit: str, layers: Any, problems: list[str]) ->
 def _correlate(
     case: Case, registry: Any, plugin_names: tuple[str, ...], run_id: str, summary: RunSummary
 ) -> None:
-    """Run each plugin's case-level hook; its previous case-level artefacts are replaced atomically."""
-    kinds = registry.kinds
-    for cls in registry.select(plugin_names):
-        plugin = cls()
-        try:
-            produced = list(plugin.correlate(case))
-        except Exception as exc:
+    """Run each plugin's case-level hook; its previous case-level artefacts are replaced atomically.
+    Results are written here, one transaction per plugin, in registry order whoever computed them."""
+    classes = registry.select(plugin_names)
+    for cls, outcome in zip(classes, _case_level_outcomes(case, classes, registry.kinds), strict=True):
+        if isinstance(outcome, Exception):
             summary.errors += 1
             with case.transaction() as conn:
                 conn.execute(
                     "INSERT INTO errors(run_id, stage, plugin, error) VALUES (?,?,?,?)",
-                    (run_id, "correlate", cls.name, f"{type(exc).__name__}: {exc}"),
+                    (run_id, "correlate", cls.name, f"{type(outcome).__name__}: {outcome}"),
                 )
             continue
-        for artefact in produced:
-            artefact.plugin, artefact.plugin_version = cls.name, cls.version
-            artefact.id = artefact.identity(kinds, "case")
-        counts = Counter(a.kind for a in produced)
+        counts = Counter(row[0] for row in outcome.rows())
 
-        def write(conn: Any, produced: list[Any] = produced, name: str = cls.name) -> None:
+        def write(conn: Any, produced: ArtefactSpool = outcome, name: str = cls.name) -> None:
             conn.execute("DELETE FROM artefacts WHERE file_id IS NULL AND plugin = ?", (name,))
-            case.insert_artefacts(produced, None, run_id)
+            case.insert_artefact_rows(produced.rows(), None, run_id)
 
         case.log(
             "process.correlate",
@@ -441,6 +439,51 @@ def _correlate(
             apply=write,
         )
         summary.artefacts.update(counts)
+
+
+def _case_level_outcomes(
+    case: Case, classes: tuple[type[Plugin], ...], kinds: Any
+) -> Iterator[ArtefactSpool | Exception]:
+    """Each plugin's case-level artefacts (or what it raised), in the order of ``classes``. On a
+    large case the hooks run in parallel processes, each reading the store on its own connection;
+    on a small one, here (a process pool costs more than it saves)."""
+    workers = min(len(classes), os.cpu_count() or 1)
+    stored = case.conn.execute("SELECT count(*) FROM artefacts").fetchone()[0]
+    if workers < 2 or stored < PARALLEL_CORRELATE_ARTEFACTS:
+        for cls in classes:
+            try:
+                yield case_level_artefacts(case, cls, kinds)
+            except Exception as exc:
+                yield exc
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_case_level_in_child, case.path, cls.name) for cls in classes]
+        for future in futures:
+            try:
+                yield future.result()
+            except Exception as exc:
+                yield exc
+
+
+def case_level_artefacts(store: CaseReader, cls: type[Plugin], kinds: Any) -> ArtefactSpool:
+    """Run one plugin's ``correlate`` over the store; its artefacts with plugin and ids set."""
+    produced = ArtefactSpool()
+    for artefact in cls().correlate(store):
+        artefact.plugin, artefact.plugin_version = cls.name, cls.version
+        artefact.id = artefact.identity(kinds, "case")
+        produced.append(artefact)
+    return produced
+
+
+def _case_level_in_child(case_path: Path, plugin_name: str) -> ArtefactSpool:
+    registry = load_registry()
+    [cls] = registry.select((plugin_name,))
+    store = Case.open(case_path)
+    try:
+        return case_level_artefacts(store, cls, registry.kinds)
+    finally:
+        store.close()
 
 
 def _finish(case: Case, run_id: str, summary: RunSummary) -> None:

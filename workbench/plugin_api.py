@@ -18,7 +18,9 @@ Hooks (both optional to override; neither may write anything but artefacts):
     Case-level work after every file of a run has been processed, e.g. join a panel's subscribers
     with its access logs or compute the case figures (yield ``CASE_FIGURE`` artefacts). ``store``
     is read-only: ``store.artefacts(kind=..., exhibit=...)`` iterates stored artefacts,
-    ``store.evidence()`` lists the evidence items (with seizure dates).
+    ``store.evidence()`` lists the evidence items (with seizure dates). On a large case the hooks
+    of one run execute at the same time in separate processes, so a hook reads what the files gave
+    (and its own earlier output), never another plugin's case-level output of the same run.
 
 A plugin that raises is recorded (file, plugin, error) and the run goes on. Every artefact carries
 the plugin's name and version. Plugins must be deterministic: the same input gives the same

@@ -389,3 +389,41 @@ def test_file_larger_than_the_evidence_is_bounded_not_hashed_and_reported(tmp_pa
     assert normal == hashlib.sha256(b"an ordinary file\n").hexdigest()
     [error] = db.execute("SELECT stage, location, error FROM errors").fetchall()
     assert error[0] == "read" and error[1].endswith("claims-a-petabyte.bin") and "not hashed" in error[2]
+
+
+def test_case_level_hooks_in_parallel_processes_store_what_one_process_stores(
+    tmp_path: Path, server_image, rule_pack, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """On a large case the plugins' correlate hooks run in a process pool: the case-level artefacts,
+    their order in the store and the custody events are those of the in-process run."""
+    from workbench import pipeline
+    from workbench.store import Case
+
+    image, _ = server_image
+    real_pool = pipeline.ProcessPoolExecutor
+    pools: list[str] = []
+
+    def counting_pool(*args: object, **kwargs: object) -> object:
+        pools.append(mode)
+        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", counting_pool)
+    seen: dict[str, object] = {}
+    for mode in ("serial", "parallel"):
+        monkeypatch.setattr(pipeline, "PARALLEL_CORRELATE_ARTEFACTS", 10**9 if mode == "serial" else 0)
+        case_dir = make_case(tmp_path, image, mode)
+        case = Case.open(case_dir)
+        pipeline.run_process(case, pipeline.ProcessOptions(rules=(str(rule_pack),), workers=1))
+        case.close()
+        case_level = sqlite3.connect(case_dir / "case.sqlite").execute(
+            "SELECT id, kind, fields, plugin FROM artefacts WHERE file_id IS NULL ORDER BY seq"
+        )
+        events = [
+            (e["action"], e["details"].get("plugin"), e["details"].get("artefacts"))
+            for e in map(json.loads, (case_dir / "custody.jsonl").read_text().splitlines())
+            if e["action"] == "process.correlate"
+        ]
+        seen[mode] = (list(case_level), events, store_state(case_dir))
+    assert pools == ["serial", "parallel", "parallel"]  # the batches' pool; then also the hooks' pool
+    serial, parallel = seen["serial"], seen["parallel"]
+    assert serial[0] and serial == parallel  # type: ignore[index]

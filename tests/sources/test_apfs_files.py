@@ -23,7 +23,7 @@ from tests.conftest import fingerprint
 from tests.sources.test_more_formats import open_source, tree_files
 from tests.sources.test_walk import FLS_LINE, source_files
 from workbench.samples.apfs import BLOCK, fs_tree_blocks, make_apfs_with_files
-from workbench.sources import Source, SourceError
+from workbench.sources import EvidenceRef, Source, SourceError, detect
 from workbench.sources.apfs_integrity import fletcher64
 
 CHAIN = ("apfs apfs1 SeizedMac", "apfs")
@@ -196,4 +196,7 @@ def test_changed_record_with_stale_checksum_is_reported(tree: Path, tmp_path: Pa
         ((), f"APFS checksum mismatch: fs tree node of volume 'SeizedMac' at block {blocks[0]}")
     ], f"listed as fact: {sorted(read - tree_files(tree))}"
     assert ("a.txt", 3, hashlib.sha256(b"a\0\0").hexdigest()) in read  # listed as libfsapfs reads it
+    # a pipeline worker opens the evidence without the check: the coordinator's walk reports it once
+    with Source(EvidenceRef("EX-01", detect(str(image))), verify_metadata=False) as unchecked:
+        assert _read_all(unchecked)[0] == read and unchecked.problems == []
     assert fingerprint([image]) == before

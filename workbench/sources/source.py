@@ -71,8 +71,10 @@ class Source:
         max_archive_depth: int = 4,
         max_archive_ratio: int = 200,
         max_archive_bytes: int = 8 << 30,
+        verify_metadata: bool = True,
     ) -> None:
         self.ref = ref
+        self.verify_metadata = verify_metadata  # checksummed metadata (APFS) checked on open
         self.max_archive_depth = max_archive_depth
         self.budget = arc.Budget(max_archive_ratio, max_archive_bytes)
         self.problems: list[LayerProblem] = []
@@ -187,7 +189,12 @@ class Source:
         elif fmt in IMAGE_FORMATS:
             self._media = open_media(info)
             self._scan = VolumeScan(
-                info, self._media, self.ref.password, self.ref.recovery_key, self.problems
+                info,
+                self._media,
+                self.ref.password,
+                self.ref.recovery_key,
+                self.problems,
+                self.verify_metadata,
             )
             self._root, layers = self._scan.run()
             for layer in layers:

@@ -90,8 +90,10 @@ class VolumeScan:
         password: str | None,
         recovery_key: str | None,
         problems: list[LayerProblem],
+        verify_metadata: bool = True,
     ) -> None:
         self.info = info
+        self.verify_metadata = verify_metadata
         self.media = media
         self.password = password
         self.recovery_key = recovery_key
@@ -228,7 +230,7 @@ class VolumeScan:
         except Exception as exc:
             self._problem(chain, f"{name}: cannot read volume system: {one_line(str(exc))}")
             return
-        if name == "apfs-container":
+        if name == "apfs-container" and self.verify_metadata:
             self._verify_apfs(node.path_spec, chain, direct)
         base = direct[0] if direct else 0
         vs_node = LayerNode(name, name, base if direct else None, None, {"volumes": len(extents)}, [])

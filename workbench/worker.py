@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, BinaryIO
 
-from workbench.filetype import MAGIC_BYTES, Content, file_type
+from workbench.filetype import MAGIC_BYTES, Content, Edges, file_type
 from workbench.plugin_api import FileView, Plugin, YaraMatch
 from workbench.registry import load_registry
 from workbench.sources import EvidenceRef, FileEntry, Source, SourceError
@@ -290,7 +290,7 @@ def _read_once(
     window = bytearray()
     window_base = 0
     windows: list[list[YaraMatch]] = []
-    head = tail = b""
+    edges = None if keep_whole else Edges()  # what libmagic gets of a file too large to hold
     read = 0
     stream = source.open(entry.address)
     while True:
@@ -301,12 +301,10 @@ def _read_once(
         md5.update(chunk)
         sha1.update(chunk)
         sha256.update(chunk)
-        if len(head) < MAGIC_BYTES:
-            head += chunk[: MAGIC_BYTES - len(head)]
-        tail = chunk[-MAGIC_BYTES:] if len(chunk) >= MAGIC_BYTES else (tail + chunk)[-MAGIC_BYTES:]
-        if keep_whole:
+        if edges is None:
             parts.append(chunk)
             continue
+        edges.add(chunk)
         window += chunk
         if len(window) >= options.max_scan_bytes and rules is not None:
             windows.append(_shift(_scan(rules, bytes(window), options), window_base))
@@ -328,7 +326,7 @@ def _read_once(
     if known is not None and known[0] == record["sha256"]:
         record["mime"], record["magic"] = known[1], known[2] if options.describe else ""
     else:
-        content = Content(read, head, tail, data)
+        content = Content(read, data) if edges is None else edges.content(read)
         record["mime"], record["magic"] = _typed(content, record["sha256"], options.describe)
         if data is None and read:
             note["typed_from"] = f"libmagic saw the first and last {MAGIC_BYTES} bytes of this large file"

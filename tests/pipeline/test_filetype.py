@@ -15,15 +15,23 @@ import pytest
 from tests.conftest import fingerprint
 from tests.pipeline.test_process import make_case, wb
 from workbench.filetype import MAGIC_BYTES, Content, file_type
-from workbench.samples.images import make_ext4
+from workbench.samples.images import make_ext4, make_iso
 
 
 def file_cli(path: Path) -> tuple[str, str]:
-    """What `file` (same libmagic, same byte budget) says of a file: MIME type and description."""
-    budget = ["-P", f"bytes={MAGIC_BYTES}"]
-    mime = subprocess.run(["file", "-b", "--mime-type", *budget, str(path)], capture_output=True, text=True)
-    desc = subprocess.run(["file", "-b", *budget, str(path)], capture_output=True, text=True)
+    """What `file` (same libmagic, default settings) says of a file: MIME type and description."""
+    mime = subprocess.run(["file", "-b", "--mime-type", str(path)], capture_output=True, text=True)
+    desc = subprocess.run(["file", "-b", str(path)], capture_output=True, text=True)
     return mime.stdout.strip(), desc.stdout.strip()
+
+
+def test_the_byte_budget_is_libmagics_default() -> None:
+    """MAGIC_BYTES is what `file` reads by default, so the answers are `file`'s without options."""
+    import magic
+
+    cookie = magic.magic_open(magic.MAGIC_NONE)
+    assert magic.magic_load(cookie, None) == 0
+    assert magic.magic_getparam(cookie, magic.MAGIC_PARAM_BYTES_MAX) == MAGIC_BYTES
 
 
 def _log_lines(rng: random.Random, count: int) -> bytes:
@@ -39,14 +47,13 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("types") / "tree"
     rng = random.Random(7)
     files = {
-        "var/log/nginx/access.log.2.gz": gzip.compress(_log_lines(rng, 3000), mtime=1704067200),  # > 8 KiB
-        "var/log/nginx/access.log.3.gz": gzip.compress(_log_lines(rng, 20), mtime=1704067200),  # < 8 KiB
-        "srv/backup/panel.tar.gz": gzip.compress(
-            rng.randbytes(3 << 20), mtime=1704067200
-        ),  # > --max-scan-bytes
+        "var/log/nginx/access.log.2.gz": gzip.compress(_log_lines(rng, 3000), mtime=1704067200),
+        "var/log/nginx/access.log.3.gz": gzip.compress(_log_lines(rng, 20), mtime=1704067200),
+        # larger than twice libmagic's byte budget: typed from its edges with a hole between
+        "srv/backup/panel.tar.gz": gzip.compress(rng.randbytes(16 << 20), mtime=1704067200),
         "usr/local/bin/panel-agent": Path(
             shutil.which("ls") or "/bin/ls"
-        ).read_bytes(),  # ELF: headers past the head
+        ).read_bytes(),  # ELF: libmagic reads its headers through the descriptor
         "srv/backup/customers.csv": b"user,email,expires\n"
         + b"".join(b"jdoe%d,jdoe%d@example.invalid,2024-06-01\n" % (i, i) for i in range(40)),
         "var/www/panel/config.php": b"<?php\n$db_pass = 'Xk9#panel';\n",
@@ -59,6 +66,8 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    # an ISO 9660 image: its magic lies at 32 KiB, past a small byte budget
+    make_iso(root / "home/admin", root / "srv/media/season1.iso", label="SEASON1")
     return root
 
 
@@ -67,11 +76,9 @@ def test_whole_content_is_typed_as_file_types_the_file(tree: Path) -> None:
     file's end (gzip's original size) and past its first bytes (ELF program headers)."""
     for path in sorted(p for p in tree.rglob("*") if p.is_file()):
         data = path.read_bytes()
-        assert file_type(Content(len(data), data[:MAGIC_BYTES], data[-MAGIC_BYTES:], data)) == file_cli(
-            path
-        ), path
+        assert file_type(Content(len(data), data)) == file_cli(path), path
+    assert file_cli(tree / "srv/media/season1.iso")[1].startswith("ISO 9660 CD-ROM filesystem data")
     big_log = tree / "var/log/nginx/access.log.2.gz"
-    assert big_log.stat().st_size > MAGIC_BYTES
     unpacked = len(gzip.decompress(big_log.read_bytes()))
     assert file_cli(big_log)[1].endswith(f"original size modulo 2^32 {unpacked}")
 
@@ -82,20 +89,21 @@ def test_head_and_tail_keep_the_answer_that_needs_the_end(tree: Path) -> None:
     described from bytes that are not there."""
     archive = tree / "srv/backup/panel.tar.gz"
     data = archive.read_bytes()
-    partial = Content(len(data), data[:MAGIC_BYTES], data[-MAGIC_BYTES:], None)
+    assert len(data) > 2 * MAGIC_BYTES  # a hole between head and tail
+    partial = Content(len(data), None, data[:MAGIC_BYTES], data[-MAGIC_BYTES:])
     assert file_type(partial) == file_cli(archive)
     elf = (tree / "usr/local/bin/panel-agent").read_bytes()
-    mime, description = file_type(Content(len(elf), elf[:MAGIC_BYTES], elf[-MAGIC_BYTES:], None))
+    mime, description = file_type(Content(len(elf), None, elf[:4096], elf[-4096:]))
     cli_mime, cli_description = file_cli(tree / "usr/local/bin/panel-agent")
     assert mime == cli_mime and description.startswith("ELF 64-bit LSB") and "BuildID" not in description
     assert "BuildID" in cli_description
-    assert file_type(Content(0, b"", b"", b"")) == ("application/x-empty", "empty")
+    assert file_type(Content(0, b"")) == ("application/x-empty", "empty")
 
 
 def test_process_stores_what_file_says(tree: Path, tmp_path: Path) -> None:
     """End to end: the types stored for every file of an ext4 image equal `file` on the same files,
     also for a file read in scan windows (its record says it was typed from head and tail)."""
-    image = make_ext4(tree, tmp_path / "server.ext4", 32)
+    image = make_ext4(tree, tmp_path / "server.ext4", 64)
     before = fingerprint([image])
     case = make_case(tmp_path, image)
     wb("process", case, "--no-rules", "--max-scan-bytes", "1MiB", "--workers", "1")

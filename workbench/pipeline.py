@@ -222,7 +222,7 @@ def run_process(
             summary.problems += problems
             _store_layers(case, item["exhibit"], layers, problems)
 
-    _correlate(case, registry, plugin_names, run_id, summary)
+    _correlate(case, registry, plugin_names, run_id, summary, options.workers or os.cpu_count() or 1)
     summary.wall_seconds = time.monotonic() - started
     _finish(case, run_id, summary)
     return summary
@@ -408,12 +408,18 @@ def _store_layers(case: Case, exhibit: str, layers: Any, problems: list[str]) ->
 
 
 def _correlate(
-    case: Case, registry: Any, plugin_names: tuple[str, ...], run_id: str, summary: RunSummary
+    case: Case,
+    registry: Any,
+    plugin_names: tuple[str, ...],
+    run_id: str,
+    summary: RunSummary,
+    processes: int,
 ) -> None:
     """Run each plugin's case-level hook; its previous case-level artefacts are replaced atomically.
     Results are written here, one transaction per plugin, in registry order whoever computed them."""
     classes = registry.select(plugin_names)
-    for cls, outcome in zip(classes, _case_level_outcomes(case, classes, registry.kinds), strict=True):
+    outcomes = _case_level_outcomes(case, classes, registry.kinds, processes)
+    for cls, outcome in zip(classes, outcomes, strict=True):
         if isinstance(outcome, Exception):
             summary.errors += 1
             with case.transaction() as conn:
@@ -442,12 +448,12 @@ def _correlate(
 
 
 def _case_level_outcomes(
-    case: Case, classes: tuple[type[Plugin], ...], kinds: Any
+    case: Case, classes: tuple[type[Plugin], ...], kinds: Any, processes: int
 ) -> Iterator[ArtefactSpool | Exception]:
     """Each plugin's case-level artefacts (or what it raised), in the order of ``classes``. On a
     large case the hooks run in parallel processes, each reading the store on its own connection;
     on a small one, here (a process pool costs more than it saves)."""
-    workers = min(len(classes), os.cpu_count() or 1)
+    workers = min(len(classes), processes)
     stored = case.conn.execute("SELECT count(*) FROM artefacts").fetchone()[0]
     if workers < 2 or stored < PARALLEL_CORRELATE_ARTEFACTS:
         for cls in classes:

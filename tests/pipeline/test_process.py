@@ -413,7 +413,7 @@ def test_case_level_hooks_in_parallel_processes_store_what_one_process_stores(
         monkeypatch.setattr(pipeline, "PARALLEL_CORRELATE_ARTEFACTS", 10**9 if mode == "serial" else 0)
         case_dir = make_case(tmp_path, image, mode)
         case = Case.open(case_dir)
-        pipeline.run_process(case, pipeline.ProcessOptions(rules=(str(rule_pack),), workers=1))
+        pipeline.run_process(case, pipeline.ProcessOptions(rules=(str(rule_pack),), workers=2))
         case.close()
         case_level = sqlite3.connect(case_dir / "case.sqlite").execute(
             "SELECT id, kind, fields, plugin FROM artefacts WHERE file_id IS NULL ORDER BY seq"

@@ -19,9 +19,10 @@ container and volume object maps and the volume's file-system tree, and writes:
 
 Everything is written in place under the checkpoint's own transaction id, as if ``mkapfs`` had
 written it, and only once all of it has been worked out: ``apfsck -cuw`` accepts the result, The
-Sleuth Kit (``fls -B``) and libfsapfs list it. Not supported: symbolic links, hard links,
-special files, extended attributes, resource forks, sparse or compressed files, encryption,
-snapshots; trees that are not a single leaf before (anything but a fresh ``mkapfs`` volume);
+Sleuth Kit (``fls -B``) and libfsapfs list it. With a password the volume is encrypted as
+FileVault does without a T2 chip (see :mod:`workbench.samples.apfs_crypto`): libfsapfs unlocks
+it, apfsck refuses it ("Software encryption: not supported"). Not supported: symbolic links, hard
+links, special files, extended attributes, resource forks, sparse or compressed files, snapshots; trees that are not a single leaf before (anything but a fresh ``mkapfs`` volume);
 data beyond the chunks whose bitmap ``mkapfs`` wrote (in a 512 MB container the first 128 MB,
 about 100 MB of it free). Used by the sample builders only, never on evidence.
 """
@@ -37,6 +38,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from workbench.samples.apfs_crypto import (
+    KB_TAG_VOLUME_KEY,
+    KB_TAG_VOLUME_UNLOCK_RECORDS,
+    TYPE_CONTAINER_KEYBAG,
+    TYPE_VOLUME_KEYBAG,
+    Keys,
+    kek_blob,
+    keybag_block,
+    vek_blob,
+    xts,
+)
 from workbench.samples.images import make_apfs
 from workbench.sources.apfs_integrity import fletcher64
 
@@ -58,6 +70,12 @@ KIND_NEW = 1
 DIR_MODE, FILE_MODE = 0o040755, 0o100644
 OWNER, GROUP = 501, 20  # the first macOS user, group staff
 MAX_NAME = 255  # bytes of UTF-8, without the terminating NUL
+SECTORS_PER_BLOCK = BLOCK // 512  # the XTS tweak counts 512-byte sectors
+OMAP_VAL_ENCRYPTED = 0x4
+APFS_FS_UNENCRYPTED, APFS_FS_ONEKEY = 0x1, 0x8
+NX_CRYPTO_SW = 0x4
+NX_FLAGS, NX_KEYLOCKER, NX_UUID, APFS_FS_FLAGS, APFS_VOL_UUID = 0x4F0, 0x510, 0x48, 0x108, 0xF0
+PBKDF2_ITERATIONS = 1000  # low, for fast tests; macOS uses far more
 
 
 def _crc32c_table() -> list[int]:
@@ -391,6 +409,7 @@ class _Item:
     size: int = 0  # the rest is set for files when their bytes are written
     start_block: int = 0
     blocks: int = 0
+    crypto_id: int = 0  # the XTS tweak base (in blocks) of an encrypted file's data
 
 
 def _key(oid: int, record_type: int) -> bytes:
@@ -469,7 +488,7 @@ def _fs_records(item: _Item, case_fold: bool) -> list[tuple[bytes, bytes]]:
     records = [(_key(item.oid, J_INODE), _inode_value(item)), _drec(item, case_fold)]
     if item.blocks:
         records.append((_key(item.oid, J_DSTREAM_ID), struct.pack("<I", 1)))
-        extent = struct.pack("<QQQ", item.blocks * BLOCK, item.start_block, 0)
+        extent = struct.pack("<QQQ", item.blocks * BLOCK, item.start_block, item.crypto_id)
         records.append((_key(item.oid, J_FILE_EXTENT) + struct.pack("<Q", 0), extent))
     return records
 
@@ -493,15 +512,19 @@ def _with_root_children(records: list[tuple[bytes, bytes]], count: int) -> list[
     return out
 
 
-def _write_data(disk: _Disk, allocator: _Allocator, item: _Item) -> None:
-    """Copy a file's bytes into a fresh run of blocks."""
+def _write_data(disk: _Disk, allocator: _Allocator, item: _Item, vek: bytes | None = None) -> None:
+    """Copy a file's bytes into a fresh run of blocks (encrypted with ``vek`` if given)."""
     data = item.path.read_bytes()
     item.size = len(data)
     item.blocks = -(-len(data) // BLOCK)
     if not item.blocks:
         return
     item.start_block = allocator.allocate(item.blocks)
-    disk.write(item.start_block, data + bytes(item.blocks * BLOCK - len(data)))
+    padded = data + bytes(item.blocks * BLOCK - len(data))
+    if vek is not None:
+        item.crypto_id = item.start_block  # as macOS does: the block the extent was first written to
+        padded = xts(vek, item.crypto_id * SECTORS_PER_BLOCK, padded)
+    disk.write(item.start_block, padded)
 
 
 # --- Putting it together ------------------------------------------------------------------------
@@ -538,12 +561,22 @@ def _tree(disk: _Disk, oid: int, block: int, xid: int, new_node: Callable[[], tu
     return _Tree(oid, block, *kind, xid, bytes(info[:16]), longest, new_node)
 
 
-def _omap_records(disk: _Disk, tree: _Tree, entries: list[tuple[int, int, int]]) -> list[tuple[bytes, bytes]]:
-    """The records of an object map with new virtual objects (oid, xid, block) mapped."""
+def _omap_records(
+    disk: _Disk, tree: _Tree, entries: list[tuple[int, int, int]], encrypted: bool
+) -> list[tuple[bytes, bytes]]:
+    """The records of an object map with new virtual objects (oid, xid, block) mapped.
+
+    With ``encrypted`` every mapping (the volume's only virtual objects are fs-tree nodes) is
+    flagged OMAP_VAL_ENCRYPTED."""
     records = _node_entries(disk.read(tree.root_block))
     records += [
         (struct.pack("<QQ", oid, xid), struct.pack("<IIQ", 0, BLOCK, block)) for oid, xid, block in entries
     ]
+    if encrypted:
+        records = [
+            (key, struct.pack("<I", _u32(value, 0) | OMAP_VAL_ENCRYPTED) + value[4:])
+            for key, value in records
+        ]
     return sorted(records, key=lambda record: struct.unpack("<QQ", record[0]))
 
 
@@ -559,13 +592,18 @@ def _update_volume(disk: _Disk, volume: _Volume, items: list[_Item], next_oid: i
     disk.write_object(volume.block, raw)
 
 
-def _update_next_oid(disk: _Disk, nx_block: int, nx: bytearray, next_oid: int) -> None:
-    """The container's next virtual object id, in the checkpoint superblock and its copy in block 0."""
-    struct.pack_into("<Q", nx, 0x58, next_oid)
-    disk.write_object(nx_block, nx)
+def _update_container(
+    disk: _Disk, nx_block: int, nx: bytearray, next_oid: int, keylocker: int | None = None
+) -> None:
+    """The container's next virtual object id (and the key bag of an encrypted volume, with
+    software encryption flagged), in the checkpoint superblock and its copy in block 0."""
     copy = disk.read(0)
-    struct.pack_into("<Q", copy, 0x58, next_oid)
-    disk.write_object(0, copy)
+    for block, raw in ((nx_block, nx), (0, copy)):
+        struct.pack_into("<Q", raw, 0x58, next_oid)
+        if keylocker is not None:
+            struct.pack_into("<Q", raw, NX_FLAGS, _u64(raw, NX_FLAGS) | NX_CRYPTO_SW)
+            struct.pack_into("<QQ", raw, NX_KEYLOCKER, keylocker, 1)
+        disk.write_object(block, raw)
 
 
 class _NewNodes:
@@ -610,15 +648,51 @@ def _extentref_nodes(
     return _build_tree(tree, records)
 
 
-def _omap_nodes(disk: _Disk, volume: _Volume, nodes: _NewNodes) -> list[tuple[int, bytearray]]:
+def _omap_nodes(
+    disk: _Disk, volume: _Volume, nodes: _NewNodes, encrypted: bool = False
+) -> list[tuple[int, bytearray]]:
     """The volume object map rebuilt to map the new fs-tree nodes (so it comes after them)."""
     root_block = _u64(disk.read(volume.omap_block), 0x30)
     tree = _tree(disk, root_block, root_block, nodes.xid, nodes.physical)
-    return _build_tree(tree, _omap_records(disk, tree, nodes.mapped))
+    return _build_tree(tree, _omap_records(disk, tree, nodes.mapped, encrypted))
 
 
-def add_files_to_apfs(image: str | Path, tree: str | Path) -> None:
-    """Write the directories and regular files under ``tree`` into the root of an mkapfs volume."""
+def _write_encrypted(disk: _Disk, block: int, node: bytearray, vek: bytes) -> None:
+    """Write an fs-tree node encrypted with the VEK; its checksum covers the plain text."""
+    struct.pack_into("<Q", node, 0, fletcher64(node))
+    disk.write(block, xts(vek, block * SECTORS_PER_BLOCK, node))
+
+
+def _mark_encrypted(volume: _Volume) -> None:
+    """Flag the volume superblock as encrypted with one key (FileVault's software encryption)."""
+    flags = _u64(volume.raw, APFS_FS_FLAGS) & ~APFS_FS_UNENCRYPTED | APFS_FS_ONEKEY
+    struct.pack_into("<Q", volume.raw, APFS_FS_FLAGS, flags)
+
+
+def _write_keybags(disk: _Disk, allocator: _Allocator, nx: bytearray, volume: _Volume, keys: Keys) -> int:
+    """Write the volume key bag and the container key bag; the block of the container's."""
+    container_block, volume_block = allocator.allocate(1), allocator.allocate(1)
+    xid, nx_uuid = _u64(nx, 16), bytes(nx[NX_UUID : NX_UUID + 16])
+    volume_uuid = bytes(volume.raw[APFS_VOL_UUID : APFS_VOL_UUID + 16])
+    records = [(keys.user_uuid, KB_TAG_VOLUME_UNLOCK_RECORDS, kek_blob(keys))]
+    plain = keybag_block(TYPE_VOLUME_KEYBAG, (volume_block, xid), records, BLOCK)
+    disk.write(volume_block, xts(volume_uuid * 2, volume_block * SECTORS_PER_BLOCK, plain))
+    entries = [
+        (volume_uuid, KB_TAG_VOLUME_KEY, vek_blob(keys, volume_uuid)),
+        (volume_uuid, KB_TAG_VOLUME_UNLOCK_RECORDS, struct.pack("<QQ", volume_block, 1)),
+    ]
+    plain = keybag_block(TYPE_CONTAINER_KEYBAG, (container_block, xid), entries, BLOCK)
+    disk.write(container_block, xts(nx_uuid * 2, container_block * SECTORS_PER_BLOCK, plain))
+    return container_block
+
+
+def add_files_to_apfs(
+    image: str | Path, tree: str | Path, *, password: str | None = None, iterations: int = PBKDF2_ITERATIONS
+) -> None:
+    """Write the directories and regular files under ``tree`` into the root of an mkapfs volume,
+    encrypted as FileVault does without a T2 chip if a ``password`` is given."""
+    keys = None if password is None else Keys(password, iterations)
+    vek = None if keys is None else keys.vek
     with open(image, "r+b") as handle:
         disk = _Disk(handle)
         nx_block, nx = _latest_checkpoint(disk)
@@ -630,16 +704,24 @@ def add_files_to_apfs(image: str | Path, tree: str | Path) -> None:
         items = list(_flatten(top))
         for item in items:
             if not item.is_dir:
-                _write_data(disk, allocator, item)
+                _write_data(disk, allocator, item, vek)
         nodes = _NewNodes(allocator, _u64(nx, 0x58), _u64(nx, 16))
-        written = _fs_tree_nodes(disk, volume, nodes, top, case_fold)
-        written += _extentref_nodes(disk, volume, nodes, items)
-        written += _omap_nodes(disk, volume, nodes)
+        fs_nodes = _fs_tree_nodes(disk, volume, nodes, top, case_fold)
+        written = _extentref_nodes(disk, volume, nodes, items)
+        written += _omap_nodes(disk, volume, nodes, encrypted=vek is not None)
+        for block, node in fs_nodes:
+            if vek is None:
+                disk.write_object(block, node)
+            else:
+                _write_encrypted(disk, block, node, vek)
         for block, node in written:
             disk.write_object(block, node)
+        if keys is not None:
+            _mark_encrypted(volume)
         _update_volume(disk, volume, items, first_id + len(items), allocator.allocated)
+        keylocker = None if keys is None else _write_keybags(disk, allocator, nx, volume, keys)
         allocator.flush()
-        _update_next_oid(disk, nx_block, nx, nodes.next_oid)
+        _update_container(disk, nx_block, nx, nodes.next_oid, keylocker)
         disk.commit()
 
 
@@ -661,9 +743,15 @@ def fs_tree_blocks(image: str | Path) -> list[tuple[int, int]]:
 
 
 def make_apfs_with_files(
-    tree: str | Path, out: str | Path, size_mb: int = 512, *, label: str = "Macintosh HD"
+    tree: str | Path,
+    out: str | Path,
+    size_mb: int = 512,
+    *,
+    label: str = "Macintosh HD",
+    password: str | None = None,
 ) -> Path:
-    """An APFS container (mkapfs) whose one volume ``label`` holds the files and folders of ``tree``."""
+    """An APFS container (mkapfs) whose one volume ``label`` holds the files and folders of ``tree``,
+    encrypted with ``password`` (FileVault, software encryption) if one is given."""
     path = make_apfs(out, size_mb, label=label)
-    add_files_to_apfs(path, tree)
+    add_files_to_apfs(path, tree, password=password)
     return path

@@ -255,6 +255,12 @@ class VolumeScan:
             vs_node.children.append(volume_node)
             inner_chain = (*chain, label)
             inner_direct = (absolute, size) if absolute is not None else None
+            if name == "apfs-container" and self._context.IsLockedScanNode(child.path_spec):
+                volume_node.details["encrypted"] = True  # FileVault on APFS: the volume's own keys
+                if not self._open_locked(child.path_spec, volume_node.details, inner_chain, "APFS"):
+                    continue
+                child = self._context.GetScanNode(child.path_spec)
+                volume_node.details["unlocked"] = True
             before = len(self.fs_layers) + len(self.problems)
             for grandchild in child.sub_nodes:
                 self._visit(grandchild, volume_node, inner_chain, inner_direct)
@@ -293,24 +299,33 @@ class VolumeScan:
         parent.children.append(layer)
         inner = (*chain, label)
         path_spec = node.path_spec
-        if self._context.IsLockedScanNode(path_spec):
-            if not (self.password or self.recovery_key):
-                layer.details["skipped"] = True
-                self._problem(inner, f"encrypted ({title}): no password given, skipped")
-                return
-            if not self._unlock(path_spec):
-                layer.details["skipped"] = True
-                self._problem(
-                    inner,
-                    f"encrypted ({title}): the given password or recovery key does not unlock it, skipped",
-                )
-                return
-            node = self._context.GetScanNode(path_spec)
+        if not self._open_locked(path_spec, layer.details, inner, title):
+            return
+        node = self._context.GetScanNode(path_spec)
         layer.details["unlocked"] = True
         for child in node.sub_nodes:
             self._visit(child, layer, inner, None)
         if not layer.children and not any(p.layers[: len(inner)] == inner for p in self.problems):
             self._try_tsk_volume(path_spec, layer, inner, None)
+
+    def _open_locked(
+        self, path_spec: Any, details: dict[str, object], chain: tuple[str, ...], title: str
+    ) -> bool:
+        """Unlock a locked scan node with the item's password or recovery key; False (the volume
+        marked skipped, the reason recorded) when there is none or it does not unlock."""
+        if not self._context.IsLockedScanNode(path_spec):
+            return True
+        if not (self.password or self.recovery_key):
+            details["skipped"] = True
+            self._problem(chain, f"encrypted ({title}): no password given, skipped")
+            return False
+        if not self._unlock(path_spec):
+            details["skipped"] = True
+            self._problem(
+                chain, f"encrypted ({title}): the given password or recovery key does not unlock it, skipped"
+            )
+            return False
+        return True
 
     def _unlock(self, path_spec: Any) -> bool:
         credentials = []

@@ -13,6 +13,15 @@ from workbench.cli import main
 from workbench.hashing import sha256_file
 
 
+def write_tree(root: Path, files: dict[str, bytes]) -> Path:
+    """Write ``files`` (relative path -> bytes) under ``root``, making folders as needed."""
+    for relative, data in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
 def fingerprint(paths: Iterable[Path]) -> dict[str, str]:
     """SHA-256 of every file under the given files/directories (evidence before/after a command)."""
     out: dict[str, str] = {}

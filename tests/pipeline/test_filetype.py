@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fingerprint
+from tests.conftest import fingerprint, write_tree
 from tests.pipeline.test_process import make_case, wb
 from workbench.filetype import MAGIC_BYTES, Content, file_type
 from workbench.samples.images import make_ext4, make_iso
@@ -62,10 +62,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ).encode(),
         "home/admin/notes.txt": "Überweisung an den Reseller: 120 €\n".encode(),
     }
-    for relative, data in files.items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    write_tree(root, files)
     # an ISO 9660 image: its magic lies at 32 KiB, past a small byte budget
     make_iso(root / "home/admin", root / "srv/media/season1.iso", label="SEASON1")
     return root

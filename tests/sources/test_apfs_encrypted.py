@@ -19,7 +19,7 @@ import pyfsapfs
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from tests.conftest import fingerprint
+from tests.conftest import fingerprint, write_tree
 from tests.sources.test_more_formats import open_source, tree_files
 from tests.sources.test_walk import source_files
 from workbench.samples.apfs import make_apfs_with_files
@@ -42,10 +42,7 @@ FILES = {
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("apfs-enc") / "tree"
-    for relative, data in FILES.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    write_tree(root, FILES)
     (root / "Users/admin/Downloads").mkdir()
     return root
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fingerprint
+from tests.conftest import fingerprint, write_tree
 from tests.sources.test_more_formats import open_source, tree_files
 from tests.sources.test_walk import FLS_LINE, source_files
 from workbench.samples.apfs import BLOCK, fs_tree_blocks, make_apfs_with_files
@@ -47,10 +47,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Nested folders, names with spaces and non-ASCII letters, files from 0 bytes to ~100 KB, and an
     empty folder; enough records that the fs tree needs an index level."""
     root = tmp_path_factory.mktemp("apfs") / "tree"
-    for relative, data in FILES.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    write_tree(root, FILES)
     (root / "Users/admin/Downloads").mkdir()
     for current, dirs, names in os.walk(root):
         for name in dirs + names:

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import fingerprint
+from tests.conftest import fingerprint, write_tree
 from tests.sources.test_more_formats import open_source
 from workbench.samples.apfs import fs_tree_blocks, make_apfs_with_files
 from workbench.samples.images import GPT_TYPES, make_apfs
@@ -134,10 +134,7 @@ def rewritten(image: Path, block: int, offset: int, value: bytes) -> dict[int, b
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("apfs-integrity") / "tree"
-    for relative, data in FILES.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    write_tree(root, FILES)
     return root
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import fingerprint
+from tests.conftest import fingerprint, write_tree
 from tests.sources.test_walk import _blkid, source_files, tsk_cli_files
 from workbench.samples.hfsplus import make_hfsplus
 from workbench.samples.images import (
@@ -58,10 +58,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         "home/admin/customers_2024.csv": b"user,email\njdoe42,jdoe@example.invalid\n",
         "blob.bin": bytes(range(256)) * 300,
     }
-    for relative, data in files.items():
-        path = tree / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    write_tree(tree, files)
     plain = make_ext4(tree, base / "plain.ext4", 8, label="boot")
     inner = make_ext4(tree, base / "inner.ext4", 16, label="secret")
     luks = make_luks1(inner, base / "volume.luks", PASSWORD)

@@ -19,6 +19,7 @@ from typing import Any
 # libmagic's own default byte budget (``file``'s): a smaller one costs little less per file here
 # (bench/magic_bench.py) but loses types whose magic lies deeper, e.g. ISO 9660 at 32 KiB
 MAGIC_BYTES = 7 << 20
+WHOLE_LIMIT = 64 << 20  # a file held whole but larger is typed from its edges: no second copy of it
 EMPTY = ("application/x-empty", "empty")
 KEEP_BYTES = 1 << 20  # the scratch file may keep up to this much of the last file typed
 
@@ -31,6 +32,13 @@ class Content:
     whole: bytes | None
     head: bytes = b""
     tail: bytes = b""
+
+
+def held_content(data: bytes) -> Content:
+    """A file the worker holds whole: all of it for libmagic, or past WHOLE_LIMIT its edges."""
+    if len(data) <= WHOLE_LIMIT:
+        return Content(len(data), data)
+    return Content(len(data), None, data[:MAGIC_BYTES], data[-MAGIC_BYTES:])
 
 
 class Edges:
@@ -58,15 +66,15 @@ class Edges:
         return Content(size, None, b"".join(self._head), b"".join(self._tail)[-MAGIC_BYTES:])
 
 
-def typing_key(whole_limit: int) -> str:
+def typing_key(max_scan_bytes: int) -> str:
     """What the answers depend on besides the bytes: libmagic's version and database, its byte
-    budget, and up to which size libmagic saw the whole file. Runs with the same key give the same
-    answers for the same content."""
+    budget, and up to which size libmagic saw the whole file (the worker holds files up to
+    ``max_scan_bytes``). Runs with the same key give the same answers for the same content."""
     import magic
 
     return (
         f"libmagic {magic.version()}, bytes={MAGIC_BYTES} by descriptor,"
-        f" whole file up to {whole_limit} bytes, else first and last {MAGIC_BYTES}"
+        f" whole file up to {min(max_scan_bytes, WHOLE_LIMIT)} bytes, else first and last {MAGIC_BYTES}"
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, BinaryIO
 
-from workbench.filetype import MAGIC_BYTES, Content, Edges, file_type
+from workbench.filetype import MAGIC_BYTES, Content, Edges, file_type, held_content
 from workbench.plugin_api import FileView, Plugin, YaraMatch
 from workbench.registry import load_registry
 from workbench.sources import EvidenceRef, FileEntry, Source, SourceError
@@ -326,9 +326,9 @@ def _read_once(
     if known is not None and known[0] == record["sha256"]:
         record["mime"], record["magic"] = known[1], known[2] if options.describe else ""
     else:
-        content = Content(read, data) if edges is None else edges.content(read)
+        content = held_content(data or b"") if edges is None else edges.content(read)
         record["mime"], record["magic"] = _typed(content, record["sha256"], options.describe)
-        if data is None and read:
+        if content.whole is None and read:
             note["typed_from"] = f"libmagic saw the first and last {MAGIC_BYTES} bytes of this large file"
     matches: list[YaraMatch] = []
     if rules is not None:

@@ -118,3 +118,22 @@ def test_process_stores_what_file_says(tree: Path, tmp_path: Path) -> None:
         assert (mime, magic) == file_cli(host_file), path
         assert ("typed_from" in scan) == (host_file.stat().st_size > 1 << 20), path
     assert fingerprint([image]) == before
+
+
+def test_a_file_held_whole_past_the_limit_is_typed_from_its_edges(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a large --max-scan-bytes the worker holds big files whole; libmagic still gets only their
+    edges past WHOLE_LIMIT (no second copy of the file), with the same answer for a gzip."""
+    from workbench import filetype
+
+    archive = tree / "srv/backup/panel.tar.gz"
+    data = archive.read_bytes()
+    monkeypatch.setattr(filetype, "WHOLE_LIMIT", len(data) - 1)
+    content = filetype.held_content(data)
+    assert (
+        content.whole is None and content.head == data[:MAGIC_BYTES] and content.tail == data[-MAGIC_BYTES:]
+    )
+    assert file_type(content) == file_cli(archive)
+    monkeypatch.setattr(filetype, "WHOLE_LIMIT", len(data))
+    assert filetype.held_content(data).whole is data

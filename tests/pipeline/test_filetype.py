@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import fingerprint, write_tree
 from tests.pipeline.test_process import make_case, wb
@@ -94,7 +96,7 @@ def test_head_and_tail_keep_the_answer_that_needs_the_end(tree: Path) -> None:
     cli_mime, cli_description = file_cli(tree / "usr/local/bin/panel-agent")
     assert mime == cli_mime and description.startswith("ELF 64-bit LSB") and "BuildID" not in description
     assert "BuildID" in cli_description
-    assert file_type(Content(0, b"")) == ("application/x-empty", "empty")
+    assert file_type(Content(0, b"")) == ("inode/x-empty", "empty")
 
 
 def test_process_stores_what_file_says(tree: Path, tmp_path: Path) -> None:
@@ -137,3 +139,27 @@ def test_a_file_held_whole_past_the_limit_is_typed_from_its_edges(
     assert file_type(content) == file_cli(archive)
     monkeypatch.setattr(filetype, "WHOLE_LIMIT", len(data))
     assert filetype.held_content(data).whole is data
+
+
+MAGIC_PREFIXES = [
+    b"",
+    b"\x1f\x8b\x08\x00",
+    b"\x7fELF\x02\x01\x01\x00",
+    b"%PDF-1.7\n",
+    b"PK\x03\x04",
+    b"<?php\n",
+    b"user,email,expires\n",
+    b"\xff\xd8\xff\xe0",
+    b"#EXTM3U\n",
+    b"SQLite format 3\x00",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(MAGIC_PREFIXES), body=st.binary(max_size=12000))
+def test_any_bytes_are_typed_as_file_types_them(tmp_path: Path, prefix: bytes, body: bytes) -> None:
+    """Hostile or random content behind common magic: our answer is `file`'s on the same bytes."""
+    data = prefix + body
+    sample = tmp_path / "sample.bin"
+    sample.write_bytes(data)
+    assert file_type(Content(len(data), data)) == file_cli(sample)

@@ -51,6 +51,16 @@ ENCRYPTED = {
 CONTAINER_LABELS = {"ewf": "ewf", "qcow2": "qcow2", "vmdk": "vmdk", "vhd": "vhd", "vhdx": "vhdx"}
 
 
+def _children(node: Any) -> list[Any]:
+    """A scan node's sub-nodes, without the file system dfvfs also finds beside a BitLocker volume:
+    BitLocker's header carries a FAT32 boot sector on purpose (so that older systems see a volume),
+    which holds no files; the real file system is inside the encrypted volume."""
+    children = list(node.sub_nodes)
+    if any(child.type_indicator == D.TYPE_INDICATOR_BDE for child in children):
+        return [child for child in children if child.type_indicator not in D.FILE_SYSTEM_TYPE_INDICATORS]
+    return children
+
+
 def _lvm_names(volume: Any) -> dict[str, object]:
     """The logical volume's own name ("root", "data"): dfvfs only numbers them (lvm1, lvm2)."""
     try:
@@ -192,8 +202,7 @@ class VolumeScan:
         path_spec = node.path_spec
         location = getattr(path_spec, "location", None)
         if kind in CONTAINER_TYPES:
-            children = list(node.sub_nodes)
-            for child in children:
+            for child in _children(node):
                 self._visit(child, parent, chain, direct)
             return
         if kind in VOLUME_SYSTEMS:
@@ -206,7 +215,7 @@ class VolumeScan:
         if kind in D.FILE_SYSTEM_TYPE_INDICATORS:
             self._file_system(path_spec, parent, chain, direct)
             return
-        for child in node.sub_nodes:
+        for child in _children(node):
             self._visit(child, parent, chain, direct)
 
     def _volume_system(self, node: Any, parent: LayerNode, chain: tuple[str, ...], direct: Any) -> None:
@@ -262,7 +271,7 @@ class VolumeScan:
                 child = self._context.GetScanNode(child.path_spec)
                 volume_node.details["unlocked"] = True
             before = len(self.fs_layers) + len(self.problems)
-            for grandchild in child.sub_nodes:
+            for grandchild in _children(child):
                 self._visit(grandchild, volume_node, inner_chain, inner_direct)
             if len(self.fs_layers) + len(self.problems) == before and not volume_node.children:
                 self._try_tsk_volume(child.path_spec, volume_node, inner_chain, inner_direct)

@@ -6,52 +6,41 @@ listed) without it or with a wrong one."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pybde
 import pytest
 
-from tests.conftest import fingerprint, write_tree
-from tests.sources.test_more_formats import open_source, tree_files
+from tests.conftest import fingerprint
+from tests.sources.encrypted_disk import (
+    PARTITION,
+    EncryptedDisk,
+    assert_stays_locked,
+    build_encrypted_disk,
+    ciphertext_without_marker,
+)
+from tests.sources.test_more_formats import assert_wrong_password_is_reported, open_source, tree_files
 from tests.sources.test_walk import source_files, tsk_cli_files
 from workbench.samples.bitlocker import STRETCH_ITERATIONS, make_bitlocker, stretch
-from workbench.samples.images import make_disk, make_ext4
+from workbench.samples.images import make_ext4
 from workbench.sources import EvidenceRef, Source, detect
 
 PASSWORD = "correct horse battery staple"
 RECOVERY = "-".join(f"{11 * (1234 + 997 * group):06d}" for group in range(8))  # 48 digits, groups % 11 == 0
 MARKER = b"BITLOCKER-PLAINTEXT-MARKER-7f3a9c"
-PARTITION = "gpt p2 @ 9437184"
-
-
-@dataclass
-class Built:
-    tree: Path
-    inner: Path  # the plain ext4 that was encrypted
-    volume: Path  # the BitLocker volume holding inner
-    disk: Path  # GPT: p1 plain ext4, p2 the BitLocker volume
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    base = tmp_path_factory.mktemp("bitlocker")
-    tree = write_tree(
-        base / "tree",
-        {
-            "Users/admin/notes.txt": MARKER + b": paid 0.5 BTC for the servers\n",
-            "Users/admin/customers_2024.csv": b"user,email\njdoe42,jdoe@example.invalid\n",
-            "blob.bin": bytes(range(256)) * 300,
-        },
+def built(tmp_path_factory: pytest.TempPathFactory) -> EncryptedDisk:
+    return build_encrypted_disk(
+        tmp_path_factory.mktemp("bitlocker"),
+        MARKER,
+        lambda tree, base: make_ext4(tree, base / "inner.ext4", 16, label="secret"),
+        lambda inner, base: make_bitlocker(
+            inner, base / "volume.bde", password=PASSWORD, recovery_password=RECOVERY, seed=b"test"
+        ),
+        "msdata",
     )
-    plain = make_ext4(tree, base / "plain.ext4", 8, label="boot")
-    inner = make_ext4(tree, base / "inner.ext4", 16, label="secret")
-    volume = make_bitlocker(
-        inner, base / "volume.bde", password=PASSWORD, recovery_password=RECOVERY, seed=b"test"
-    )
-    disk, offsets = make_disk(base / "bde-disk.raw", [(plain, "linux"), (volume, "msdata")])
-    assert f"gpt p2 @ {offsets[1]}" == PARTITION
-    return Built(tree, inner, volume, disk)
 
 
 def _sha256(data: bytes) -> str:
@@ -69,7 +58,7 @@ def _libbde(path: Path, *, password: str | None = None, recovery: str | None = N
 
 
 @pytest.mark.parametrize("credential", ["password", "recovery"])
-def test_libbde_unlocks_and_reads_back_the_inner_image(built: Built, credential: str) -> None:
+def test_libbde_unlocks_and_reads_back_the_inner_image(built: EncryptedDisk, credential: str) -> None:
     volume = _libbde(built.volume, **{credential: PASSWORD if credential == "password" else RECOVERY})
     try:
         assert not volume.is_locked()
@@ -80,20 +69,12 @@ def test_libbde_unlocks_and_reads_back_the_inner_image(built: Built, credential:
         volume.close()
 
 
-def test_libbde_stays_locked_with_a_wrong_password(built: Built) -> None:
-    volume = _libbde(built.volume, password="wrong")
-    try:
-        assert volume.is_locked()
-        with pytest.raises(OSError):
-            volume.read_buffer(512)
-    finally:
-        volume.close()
+def test_libbde_stays_locked_with_a_wrong_password(built: EncryptedDisk) -> None:
+    assert_stays_locked(_libbde(built.volume, password="wrong"))
 
 
-def test_ciphertext_hides_the_plaintext(built: Built) -> None:
-    assert MARKER in built.inner.read_bytes()
-    data = built.volume.read_bytes()
-    assert MARKER not in data
+def test_ciphertext_hides_the_plaintext(built: EncryptedDisk) -> None:
+    data = ciphertext_without_marker(built, MARKER)
     assert data[3:11] == b"-FVE-FS-"
     assert data[:4096].count(b"\0") > 3000  # only the BitLocker header at the start, no ext4 data
 
@@ -103,7 +84,7 @@ def test_stretch_is_the_documented_count() -> None:
     assert stretch(bytes(32), bytes(16), 2) != stretch(bytes(32), bytes(16), 1)
 
 
-def test_source_without_password_skips_the_volume_and_lists_the_rest(built: Built) -> None:
+def test_source_without_password_skips_the_volume_and_lists_the_rest(built: EncryptedDisk) -> None:
     with open_source(built.disk) as source:
         assert {e.layers for e in source.walk() if e.type == "file"} == {("gpt p1 @ 1048576", "ext4")}
         assert [(p.layers, p.reason) for p in source.problems] == [
@@ -112,7 +93,9 @@ def test_source_without_password_skips_the_volume_and_lists_the_rest(built: Buil
 
 
 @pytest.mark.parametrize("credential", ["password", "recovery"])
-def test_source_with_credential_agrees_with_fls_on_the_inner_image(built: Built, credential: str) -> None:
+def test_source_with_credential_agrees_with_fls_on_the_inner_image(
+    built: EncryptedDisk, credential: str
+) -> None:
     before = fingerprint([built.disk])
     if credential == "password":
         source = open_source(built.disk, PASSWORD)
@@ -134,17 +117,11 @@ def test_source_with_credential_agrees_with_fls_on_the_inner_image(built: Built,
     assert fingerprint([built.disk]) == before
 
 
-def test_source_with_wrong_password_says_so(built: Built) -> None:
-    before = fingerprint([built.disk])
-    with open_source(built.disk, "wrong") as source:
-        list(source.walk())
-        assert [p.reason for p in source.problems] == [
-            "encrypted (BitLocker): the given password or recovery key does not unlock it, skipped"
-        ]
-    assert fingerprint([built.disk]) == before
+def test_source_with_wrong_password_says_so(built: EncryptedDisk) -> None:
+    assert_wrong_password_is_reported(built.disk, "BitLocker")
 
 
-def test_bitlocker_partition_has_no_file_system_of_its_own(built: Built) -> None:
+def test_bitlocker_partition_has_no_file_system_of_its_own(built: EncryptedDisk) -> None:
     """BitLocker's header is a FAT32 boot sector by design; dfvfs also finds that "FAT" beside the
     encrypted volume. It holds no files and is not shown: the partition holds the BitLocker layer only."""
     with open_source(built.disk, PASSWORD) as source:

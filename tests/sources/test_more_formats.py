@@ -89,6 +89,17 @@ def open_source(path: Path, password: str | None = None) -> Source:
     return Source(EvidenceRef("EX-01", detect(str(path)), password=password))
 
 
+def assert_wrong_password_is_reported(disk: Path, scheme: str) -> None:
+    """With a wrong password the encrypted volume is reported as not unlocked; the evidence is unchanged."""
+    before = fingerprint([disk])
+    with open_source(disk, "wrong") as source:
+        list(source.walk())
+        assert [p.reason for p in source.problems] == [
+            f"encrypted ({scheme}): the given password or recovery key does not unlock it, skipped"
+        ]
+    assert fingerprint([disk]) == before
+
+
 def test_iso9660_agrees_with_fls_and_icat(built: Built) -> None:
     with open_source(built.iso) as source:
         assert source_files(source, ("iso9660",)) == tsk_cli_files(built.iso, 0) == tree_files(built.tree)

@@ -45,12 +45,12 @@ def _identifier(path_spec: Any) -> str | None:
 class DfvfsFileSystem:
     """A file system opened by dfvfs from a path spec; entries are addressed by serialised path specs."""
 
-    def __init__(self, path_spec: Any, where: str) -> None:
+    def __init__(self, path_spec: Any, where: str, resolver_context: Any = None) -> None:
         self.where = where
         self.path_spec = path_spec
-        self.context = resolver.Resolver  # the resolver keeps its own cache of opened objects
+        self.resolver_context = resolver_context  # the evidence item's own cache of opened dfvfs objects
         try:
-            self.fs = resolver.Resolver.OpenFileSystem(path_spec)
+            self.fs = resolver.Resolver.OpenFileSystem(path_spec, resolver_context=resolver_context)
             self.root = self.fs.GetRootFileEntry()
         except Exception as exc:  # dfvfs back-ends raise many types
             raise SourceError(where, f"cannot open file system: {' '.join(str(exc).split())}") from None
@@ -64,7 +64,9 @@ class DfvfsFileSystem:
         found: dict[str, object] = {"backend": f"dfvfs {self.path_spec.type_indicator}"}
         if knows(self.type_name) and getattr(self.path_spec, "parent", None) is not None:
             try:
-                volume = resolver.Resolver.OpenFileObject(self.path_spec.parent)
+                volume = resolver.Resolver.OpenFileObject(
+                    self.path_spec.parent, resolver_context=self.resolver_context
+                )
             except Exception:  # the listing does not depend on it: the fields are left out
                 return found
 
@@ -163,7 +165,7 @@ class DfvfsFileSystem:
             handle, stream_name = handle[0], handle[1]
         try:
             path_spec = JsonPathSpecSerializer.ReadSerialized(handle)
-            entry = resolver.Resolver.OpenFileEntry(path_spec)
+            entry = resolver.Resolver.OpenFileEntry(path_spec, resolver_context=self.resolver_context)
             if entry is None:
                 raise SourceError(where, "entry no longer found")
             if entry.IsDirectory():

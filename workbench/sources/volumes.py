@@ -16,6 +16,7 @@ from typing import Any
 import pytsk3
 from dfvfs.helpers import source_scanner
 from dfvfs.lib import definitions as dfvfs_definitions
+from dfvfs.resolver import context as dfvfs_context
 from dfvfs.resolver import resolver
 from dfvfs.volume import apfs_volume_system, gpt_volume_system, lvm_volume_system, tsk_volume_system
 
@@ -108,6 +109,9 @@ class VolumeScan:
         self.password = password
         self.recovery_key = recovery_key
         self.problems = problems
+        # objects dfvfs opens (an unlocked volume among them) are cached per resolver context: one of
+        # this item's own, so another item's open, unlocked volume is never reused for this one
+        self.resolver_context = dfvfs_context.Context()
         self.fs_layers: list[FsLayer] = []
         size = int(info.media_size or 0)
         if info.format == "raw":
@@ -123,7 +127,7 @@ class VolumeScan:
     def run(self) -> tuple[LayerNode, list[FsLayer]]:
         """Scan, build the tree, open the file systems; problems go to the shared list."""
         _forget_credentials(self.info.paths[0])
-        scanner = source_scanner.SourceScanner()
+        scanner = source_scanner.SourceScanner(resolver_context=self.resolver_context)
         context = source_scanner.SourceScannerContext()
         try:
             context.OpenSourcePath(self.info.paths[0])
@@ -209,6 +213,10 @@ class VolumeScan:
             if location == "/":
                 self._volume_system(node, parent, chain, direct)
             return
+        if kind == D.TYPE_INDICATOR_CS and location == "/":
+            for child in _children(node):  # a Core Storage volume group: its logical volumes are the layers
+                self._visit(child, parent, chain, direct)
+            return
         if kind in ENCRYPTED:
             self._encrypted(node, parent, chain)
             return
@@ -282,7 +290,9 @@ class VolumeScan:
             if direct is not None:  # the container lies in the media at this offset
                 read = stream_reader(self.media, int(direct[0]))
             else:
-                read = stream_reader(resolver.Resolver.OpenFileObject(path_spec.parent))
+                read = stream_reader(
+                    resolver.Resolver.OpenFileObject(path_spec.parent, resolver_context=self.resolver_context)
+                )
         except Exception as exc:
             self._problem(chain, f"APFS metadata not verified: {one_line(str(exc))}")
             return
@@ -308,10 +318,11 @@ class VolumeScan:
         parent.children.append(layer)
         inner = (*chain, label)
         path_spec = node.path_spec
+        locked = self._context.IsLockedScanNode(path_spec)
         if not self._open_locked(path_spec, layer.details, inner, title):
             return
         node = self._context.GetScanNode(path_spec)
-        layer.details["unlocked"] = True
+        layer.details["unlocked" if locked else "not_locked"] = True
         for child in node.sub_nodes:
             self._visit(child, layer, inner, None)
         if not layer.children and not any(p.layers[: len(inner)] == inner for p in self.problems):
@@ -362,7 +373,7 @@ class VolumeScan:
             except SourceError as exc:
                 errors.append(exc.reason)
         try:
-            backend = DfvfsFileSystem(path_spec, where)
+            backend = DfvfsFileSystem(path_spec, where, self.resolver_context)
         except SourceError as exc:
             errors.append(exc.reason)
             label = str(path_spec.type_indicator).lower()
@@ -379,7 +390,9 @@ class VolumeScan:
         if direct is not None:
             return self.media_image, int(direct[0])
         try:
-            file_object = resolver.Resolver.OpenFileObject(volume_spec)
+            file_object = resolver.Resolver.OpenFileObject(
+                volume_spec, resolver_context=self.resolver_context
+            )
         except Exception as exc:
             raise SourceError(
                 " / ".join(self.base_chain) or self.info.paths[0], f"cannot open volume: {one_line(str(exc))}"
@@ -421,6 +434,7 @@ class VolumeScan:
         for stream in self._volume_streams:
             stream.close()
         self._volume_streams.clear()
+        self.resolver_context.Empty()
 
 
 def _encryption_signature(head: bytes) -> tuple[str, str] | None:

@@ -205,17 +205,14 @@ class VolumeScan:
         kind = node.type_indicator
         path_spec = node.path_spec
         location = getattr(path_spec, "location", None)
-        if kind in CONTAINER_TYPES:
+        # a container, or a Core Storage volume group (its logical volumes are the layers): pass through
+        if kind in CONTAINER_TYPES or (kind == D.TYPE_INDICATOR_CS and location == "/"):
             for child in _children(node):
                 self._visit(child, parent, chain, direct)
             return
         if kind in VOLUME_SYSTEMS:
             if location == "/":
                 self._volume_system(node, parent, chain, direct)
-            return
-        if kind == D.TYPE_INDICATOR_CS and location == "/":
-            for child in _children(node):  # a Core Storage volume group: its logical volumes are the layers
-                self._visit(child, parent, chain, direct)
             return
         if kind in ENCRYPTED:
             self._encrypted(node, parent, chain)
@@ -274,10 +271,9 @@ class VolumeScan:
             inner_direct = (absolute, size) if absolute is not None else None
             if name == "apfs-container" and self._context.IsLockedScanNode(child.path_spec):
                 volume_node.details["encrypted"] = True  # FileVault on APFS: the volume's own keys
-                if not self._open_locked(child.path_spec, volume_node.details, inner_chain, "APFS"):
+                child = self._open_locked(child, volume_node.details, inner_chain, "APFS")
+                if child is None:
                     continue
-                child = self._context.GetScanNode(child.path_spec)
-                volume_node.details["unlocked"] = True
             before = len(self.fs_layers) + len(self.problems)
             for grandchild in _children(child):
                 self._visit(grandchild, volume_node, inner_chain, inner_direct)
@@ -318,34 +314,34 @@ class VolumeScan:
         parent.children.append(layer)
         inner = (*chain, label)
         path_spec = node.path_spec
-        locked = self._context.IsLockedScanNode(path_spec)
-        if not self._open_locked(path_spec, layer.details, inner, title):
+        node = self._open_locked(node, layer.details, inner, title)
+        if node is None:
             return
-        node = self._context.GetScanNode(path_spec)
-        layer.details["unlocked" if locked else "not_locked"] = True
+        if "unlocked" not in layer.details:
+            layer.details["not_locked"] = True  # an encryption layer whose volume was never locked
         for child in node.sub_nodes:
             self._visit(child, layer, inner, None)
         if not layer.children and not any(p.layers[: len(inner)] == inner for p in self.problems):
             self._try_tsk_volume(path_spec, layer, inner, None)
 
-    def _open_locked(
-        self, path_spec: Any, details: dict[str, object], chain: tuple[str, ...], title: str
-    ) -> bool:
-        """Unlock a locked scan node with the item's password or recovery key; False (the volume
-        marked skipped, the reason recorded) when there is none or it does not unlock."""
+    def _open_locked(self, node: Any, details: dict[str, object], chain: tuple[str, ...], title: str) -> Any:
+        """The scan node, unlocked with the item's password or recovery key if it is locked (marked
+        unlocked); None (marked skipped, the reason recorded) when there is none or it does not unlock."""
+        path_spec = node.path_spec
         if not self._context.IsLockedScanNode(path_spec):
-            return True
+            return node
         if not (self.password or self.recovery_key):
             details["skipped"] = True
             self._problem(chain, f"encrypted ({title}): no password given, skipped")
-            return False
+            return None
         if not self._unlock(path_spec):
             details["skipped"] = True
             self._problem(
                 chain, f"encrypted ({title}): the given password or recovery key does not unlock it, skipped"
             )
-            return False
-        return True
+            return None
+        details["unlocked"] = True
+        return self._context.GetScanNode(path_spec)
 
     def _unlock(self, path_spec: Any) -> bool:
         credentials = []

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pyfsapfs
 import pytest
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from tests.conftest import fingerprint, write_tree
 from tests.sources.test_more_formats import open_source, tree_files
 from tests.sources.test_walk import source_files
 from workbench.samples.apfs import make_apfs_with_files
 from workbench.samples.apfs_crypto import xts
+from workbench.samples.xts import xts_unit
 from workbench.sources import LayerNode, Source
 from workbench.sources.apfs_integrity import stream_reader, verify_container
 
@@ -129,12 +129,7 @@ def test_integrity_check_finds_no_problems(image: Path) -> None:
 
 def test_xts_matches_openssl_for_distinct_key_halves() -> None:
     key, data = os.urandom(32), os.urandom(4096)
-    expected = b"".join(
-        Cipher(algorithms.AES(key), modes.XTS((800 + n).to_bytes(16, "little")))
-        .encryptor()
-        .update(data[n * 512 : (n + 1) * 512])
-        for n in range(8)
-    )
+    expected = b"".join(xts_unit(key, 800 + n, data[n * 512 : (n + 1) * 512]) for n in range(8))
     assert xts(key, 800, data) == expected
     assert xts(key, 800, expected, decrypt=True) == data
 

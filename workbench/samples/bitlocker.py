@@ -37,8 +37,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+from workbench.samples.xts import xts_unit
 
 SECTOR = 512
 STRETCH_ITERATIONS = 0x100000  # SHA-256 rounds of BitLocker's password/recovery key stretch
@@ -102,12 +103,12 @@ def make_bitlocker(
     with open(path, "wb") as handle:
         handle.write(_volume_header(size, offsets).ljust(VOLUME_HEADER_SIZE, b"\0"))
         for offset in range(VOLUME_HEADER_SIZE, size, SECTOR):
-            handle.write(_xts(keys.fvek, offset // SECTOR, data[offset : offset + SECTOR]))
+            handle.write(xts_unit(keys.fvek, offset // SECTOR, data[offset : offset + SECTOR]))
         for _ in offsets:
             handle.write(block.ljust(METADATA_BLOCK_SIZE, b"\0"))
         for offset in range(0, VOLUME_HEADER_SIZE, SECTOR):
             sector = (header_offset + offset) // SECTOR
-            handle.write(_xts(keys.fvek, sector, data[offset : offset + SECTOR]))
+            handle.write(xts_unit(keys.fvek, sector, data[offset : offset + SECTOR]))
     return path
 
 
@@ -161,11 +162,6 @@ def _keys(seed: bytes | None) -> _Keys:
 
 def _filetime(unix: int) -> bytes:
     return struct.pack("<Q", unix * 10_000_000 + FILETIME_EPOCH_OFFSET)
-
-
-def _xts(key: bytes, sector: int, data: bytes) -> bytes:
-    encryptor = Cipher(algorithms.AES(key), modes.XTS(sector.to_bytes(16, "little"))).encryptor()
-    return encryptor.update(data) + encryptor.finalize()
 
 
 def _volume_header(volume_size: int, metadata_offsets: list[int]) -> bytes:

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
 from workbench.samples.apfs import CRC32C_TABLE
+from workbench.samples.xts import xts_unit
 
 SECTOR = 512
 BLOCK = 4096  # Core Storage block size
@@ -129,13 +129,6 @@ def weak_crc32c(data: bytes, seed: int = CRC_SEED) -> int:
 def tweak_key(volume_key: bytes, family_uuid: uuid.UUID) -> bytes:
     """The data's XTS tweak key: SHA-256 of the volume key and the logical volume family UUID."""
     return hashlib.sha256(volume_key + family_uuid.bytes).digest()[:KEY_SIZE]
-
-
-def _xts(key: bytes, second_key: bytes, unit: int, data: bytes) -> bytes:
-    """AES-XTS-128 encryption of one data unit (of any length) whose tweak is its number."""
-    mode = modes.XTS(unit.to_bytes(16, "little"))
-    encryptor = Cipher(algorithms.AES(key + second_key), mode).encryptor()
-    return encryptor.update(data) + encryptor.finalize()
 
 
 def _checksummed(block: bytearray) -> bytes:
@@ -293,8 +286,8 @@ def _encrypted_metadata(keys: _Keys, size: int, data_blocks: int) -> bytes:
     out = bytearray(ENCRYPTED_METADATA_BLOCKS * BLOCK)
     for index, block in enumerate(blocks):
         plain = _checksummed(block)
-        out[index * META_BLOCK : (index + 1) * META_BLOCK] = _xts(
-            keys.metadata_key, keys.pv_uuid.bytes, index, plain
+        out[index * META_BLOCK : (index + 1) * META_BLOCK] = xts_unit(
+            keys.metadata_key + keys.pv_uuid.bytes, index, plain
         )
     return bytes(out)
 
@@ -303,4 +296,6 @@ def _encrypt_data(keys: _Keys, data: bytes) -> bytes:
     """The logical volume's data, sector by sector."""
     second = tweak_key(keys.volume_key, keys.family_uuid)
     sectors = (data[offset : offset + SECTOR] for offset in range(0, len(data), SECTOR))
-    return b"".join(_xts(keys.volume_key, second, number, sector) for number, sector in enumerate(sectors))
+    return b"".join(
+        xts_unit(keys.volume_key + second, number, sector) for number, sector in enumerate(sectors)
+    )

@@ -20,10 +20,8 @@ from typing import Any
 # (bench/magic_bench.py) but loses types whose magic lies deeper, e.g. ISO 9660 at 32 KiB
 MAGIC_BYTES = 7 << 20
 WHOLE_LIMIT = 64 << 20  # a file held whole but larger is typed from its edges: no second copy of it
-EMPTY = (
-    "inode/x-empty",
-    "empty",
-)  # what `file` says (its stat check; a descriptor would say application/x-empty)
+# what `file` says of an empty file (its stat check; a descriptor would say application/x-empty)
+EMPTY = ("inode/x-empty", "empty")
 KEEP_BYTES = 1 << 20  # the scratch file may keep up to this much of the last file typed
 
 

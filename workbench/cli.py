@@ -325,9 +325,7 @@ def evidence_ls(
 
 
 def _entry_dict(entry: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(entry)
+    return dict(entry._asdict())
 
 
 @evidence.command("cat")

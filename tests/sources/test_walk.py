@@ -60,9 +60,13 @@ def tsk_cli_files(image: Path, sector_offset: int) -> set[tuple[str, int, str]]:
 
 
 def source_files(source: Source, layer_prefix: tuple[str, ...]) -> set[tuple[str, int, str]]:
-    """(path, size, sha256) of allocated regular files listed in one file-system layer."""
+    """(path, size, sha256) of allocated regular files listed in one file-system layer; no entry
+    of the whole evidence is listed twice."""
     found = set()
-    for entry in source.walk():
+    entries = list(source.walk())
+    locations = [e.location for e in entries]
+    assert len(locations) == len(set(locations)), "an entry was listed twice"
+    for entry in entries:
         if entry.layers != layer_prefix or entry.type != "file" or not entry.allocated:
             continue
         if entry.path.startswith("/$") and entry.inode and "-" not in entry.inode:

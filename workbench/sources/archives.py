@@ -66,9 +66,8 @@ class Budget:
 
 def sniff(head: bytes, name: str) -> str | None:
     """The archive kind of a file from its first bytes (and name for zip documents), or None."""
-    lower = name.lower()
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        return None if lower.endswith(ZIP_DOCUMENT_EXTENSIONS) else "zip"
+        return None if name.lower().endswith(ZIP_DOCUMENT_EXTENSIONS) else "zip"
     if head[:3] == b"\x1f\x8b\x08":
         return "gz"
     if head[:3] == b"BZh" and head[4:10] == b"1AY&SY":

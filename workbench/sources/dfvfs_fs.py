@@ -11,9 +11,8 @@ from dfvfs.resolver import resolver
 from dfvfs.serializer.json_serializer import JsonPathSpecSerializer
 
 from workbench.sources.fs_identity import identify, knows
-from workbench.sources.model import SourceError, escape_name, one_line
+from workbench.sources.model import FileEntry, Listed, SourceError, Stamp, escape_name, one_line
 from workbench.sources.streams import HandleStream
-from workbench.sources.tsk import RawEntry
 
 MAX_DEPTH = 512
 
@@ -77,7 +76,7 @@ class DfvfsFileSystem:
             found.update(identify(self.type_name, read))
         return found
 
-    def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
+    def walk(self, include_deleted: bool, stamp: Stamp) -> Iterator[Listed]:
         """Every entry below the root, depth first."""
         self.problems = []
         visited: set[str] = set()
@@ -91,19 +90,22 @@ class DfvfsFileSystem:
                 continue
             subdirs = []
             for child in children:
-                item = self._entry(parent, child)
-                if item is None or (not item.allocated and not include_deleted):
+                found = self._entry(parent, child, stamp)
+                if found is None or (not found[0].allocated and not include_deleted):
                     continue
-                yield item
+                item, handle = found
+                yield item, None
                 if item.type == "dir" and depth < MAX_DEPTH:
                     key = item.inode or item.path
                     if key not in visited:
                         visited.add(key)
                         subdirs.append((item.path, child, depth + 1))
-                yield from self._streams(item, child)
+                for stream in self._streams(item, handle, child, stamp):
+                    yield stream, None
             stack.extend(reversed(subdirs))
 
-    def _entry(self, parent: str, entry: Any) -> RawEntry | None:
+    def _entry(self, parent: str, entry: Any, stamp: Stamp) -> tuple[FileEntry, str] | None:
+        """The entry, and its path spec serialised (its handle)."""
         try:
             name = entry.name or ""
             if name in (".", ".."):
@@ -122,7 +124,7 @@ class DfvfsFileSystem:
         except Exception as exc:
             self.problems.append(f"an entry of {parent or '/'} not listed: {one_line(str(exc))}")
             return None
-        return RawEntry(
+        item = stamp.entry(
             f"{parent}/{escape_name(name)}",
             json.dumps(handle),
             kind,
@@ -134,19 +136,19 @@ class DfvfsFileSystem:
             dfvfs_time(getattr(entry, "change_time", None)),
             dfvfs_time(getattr(entry, "creation_time", None)),
         )
+        return item, handle
 
-    def _streams(self, item: RawEntry, entry: Any) -> Iterator[RawEntry]:
+    def _streams(self, item: FileEntry, handle: str, entry: Any, stamp: Stamp) -> Iterator[FileEntry]:
         """Named data streams (NTFS alternate data streams through libfsntfs)."""
         try:
             streams = [s for s in entry.data_streams if s.name]
         except Exception:
             return
         for stream in streams:
-            handle = json.dumps([json.loads(item.handle), stream.name])
             size = int(getattr(stream, "size", 0) or 0)
-            yield RawEntry(
+            yield stamp.entry(
                 f"{item.path}:{escape_name(stream.name)}",
-                handle,
+                json.dumps([handle, stream.name]),
                 "file",
                 size,
                 item.inode,

@@ -15,8 +15,7 @@ import stat
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from workbench.sources.model import SourceError, escape_name, iso_time
-from workbench.sources.tsk import RawEntry
+from workbench.sources.model import FileEntry, SourceError, Stamp, escape_name, iso_time
 
 
 def _times(st: os.stat_result) -> tuple[str | None, str | None, str | None, str | None]:
@@ -44,7 +43,7 @@ def _handle(relative: bytes) -> str:
     return json.dumps(relative.decode("latin-1"))
 
 
-def walk_directory(root: str, problems: list[str] | None = None) -> Iterator[RawEntry]:
+def walk_directory(root: str, stamp: Stamp, problems: list[str] | None = None) -> Iterator[FileEntry]:
     """Every entry below ``root``, depth first, sorted by name within each directory; what cannot be
     read (a directory or entry the examiner's account may not read) is described in ``problems``."""
     problems = [] if problems is None else problems
@@ -75,7 +74,7 @@ def walk_directory(root: str, problems: list[str] | None = None) -> Iterator[Raw
                 continue
             kind = _kind(st.st_mode)
             size = st.st_size if kind in ("file", "symlink") else 0
-            yield RawEntry(path, _handle(rel), kind, size, str(st.st_ino), True, *_times(st))
+            yield stamp.entry(path, _handle(rel), kind, size, str(st.st_ino), True, *_times(st))
             if kind == "dir" and (st.st_dev, st.st_ino) not in visited:
                 visited.add((st.st_dev, st.st_ino))
                 subdirs.append(rel)
@@ -115,8 +114,8 @@ def open_in_directory(root: str, handle: str, where: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def single_file_entry(path: str) -> RawEntry:
+def single_file_entry(path: str, stamp: Stamp) -> FileEntry:
     """The one entry of single-file evidence."""
     st = os.lstat(path)
     name = "/" + escape_name(os.fsencode(os.path.basename(path)))
-    return RawEntry(name, json.dumps(""), "file", st.st_size, str(st.st_ino), True, *_times(st))
+    return stamp.entry(name, json.dumps(""), "file", st.st_size, str(st.st_ino), True, *_times(st))

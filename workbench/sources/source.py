@@ -11,8 +11,17 @@ from typing import Any, BinaryIO, cast
 from workbench.sources import archives as arc
 from workbench.sources import logical
 from workbench.sources.containers import open_media
-from workbench.sources.model import EvidenceRef, FileEntry, LayerNode, LayerProblem, SourceError, one_line
-from workbench.sources.tsk import RawEntry
+from workbench.sources.model import (
+    EvidenceRef,
+    FileEntry,
+    LayerNode,
+    LayerProblem,
+    Listed,
+    SourceError,
+    Stamp,
+    layer_address_prefix,
+    one_line,
+)
 from workbench.sources.volumes import FsLayer, VolumeScan
 
 IMAGE_FORMATS = ("raw", "split-raw", "ewf", "qcow2", "vmdk", "vhd", "vhdx")
@@ -31,10 +40,10 @@ class _DirectoryBackend:
         self.root = root
         self.problems: list[str] = []  # what the walk could not list, and why
 
-    def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
+    def walk(self, include_deleted: bool, stamp: Stamp) -> Iterator[Listed]:
         """Every entry of the tree."""
         self.problems = []
-        return logical.walk_directory(self.root, self.problems)
+        return ((entry, None) for entry in logical.walk_directory(self.root, stamp, self.problems))
 
     def open(self, handle: Any, where: str) -> BinaryIO:
         """Open a file of the tree."""
@@ -49,9 +58,9 @@ class _FileBackend:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
+    def walk(self, include_deleted: bool, stamp: Stamp) -> Iterator[Listed]:
         """The one entry."""
-        yield logical.single_file_entry(self.path)
+        yield logical.single_file_entry(self.path, stamp), None
 
     def open(self, handle: Any, where: str) -> BinaryIO:
         """Open the file."""
@@ -100,13 +109,15 @@ class Source:
 
     def open(self, address: str) -> BinaryIO:
         """A read-only content stream of the entry behind ``address``."""
-        self._open()
-        for prefix, (layer, where) in self._prefixes.items():
-            if address.startswith(prefix) and address.endswith("]"):
-                fast = _tsk_handle(address[len(prefix) : -1])
-                if fast is not None:
-                    return layer.backend.open(fast, where)
-                break
+        if self._root is None:
+            self._open()
+        cut = address.rfind("[")  # a TSK address ends with its handle: '["f", ["ext4"], [12]]'
+        known = self._prefixes.get(address[:cut]) if cut > 0 and address[-1] == "]" else None
+        if known is not None:
+            handle = _tsk_handle(address[cut:-1])
+            if handle is not None:
+                layer, where = known
+                return cast(BinaryIO, layer.backend.open(handle, where))
         try:
             parsed = json.loads(address)
         except (ValueError, TypeError):
@@ -132,10 +143,9 @@ class Source:
             head = " / ".join((self.ref.exhibit, *layer.chain)) + " / "
             resolve = getattr(layer.backend, "resolve", None)
             if wanted.startswith(head) and resolve is not None:
-                raw = resolve("/" + wanted[len(head) :])
-                if raw is not None:
-                    address = '["f", ' + json.dumps(list(layer.chain)) + ", " + raw.handle + "]"
-                    return self._entry(layer.chain, raw, address)
+                found = resolve("/" + wanted[len(head) :], self._stamp(layer))
+                if found is not None:
+                    return cast(FileEntry, found)
         for entry in self.walk(include_deleted=True):
             if entry.location == wanted:
                 return entry
@@ -202,19 +212,20 @@ class Source:
         else:
             raise SourceError(info.paths[0] if info.paths else self.ref.exhibit, f"unknown format {fmt!r}")
         self._prefixes = {
-            '["f", ' + json.dumps(list(c)) + ", ": (layer, " / ".join((self.ref.exhibit, *c)))
+            layer_address_prefix(c): (layer, " / ".join((self.ref.exhibit, *c)))
             for c, layer in self._fs.items()
         }
 
     # -- walking ------------------------------------------------------------------------------
+    def _stamp(self, layer: FsLayer) -> Stamp:
+        return Stamp(self.ref.exhibit, layer.chain, layer_address_prefix(layer.chain))
+
     def _walk_layer(self, layer: FsLayer, include_deleted: bool) -> Iterator[FileEntry]:
         chain = layer.chain
-        iterator = layer.backend.walk(include_deleted)
-        prefix = '["f", ' + json.dumps(list(chain)) + ", "
-        exhibit = self.ref.exhibit
+        iterator = layer.backend.walk(include_deleted, self._stamp(layer))
         while True:
             try:
-                raw = next(iterator)
+                entry, head = next(iterator)
             except StopIteration:
                 break
             except SourceError as exc:
@@ -223,26 +234,11 @@ class Source:
             except Exception as exc:  # a damaged file system may fail anywhere in TSK or dfvfs
                 self._report(chain, f"walk stopped: {type(exc).__name__}: {one_line(str(exc))}")
                 break
-            entry = FileEntry(
-                exhibit,
-                chain,
-                raw.path,
-                prefix + raw.handle + "]",
-                raw.type,
-                raw.size,
-                raw.inode,
-                raw.allocated,
-                raw.mtime,
-                raw.atime,
-                raw.ctime,
-                raw.btime,
-                raw.stream,
-            )
             yield entry
-            if raw.type == "file" and raw.size >= MIN_ARCHIVE_SIZE:
-                if raw.head is not None and arc.sniff(raw.head, raw.path) is None:
+            if entry.type == "file" and entry.size >= MIN_ARCHIVE_SIZE:
+                if head is not None and arc.sniff(head, entry.path) is None:
                     continue  # the usual case, decided without a generator per file
-                yield from self._maybe_archive(entry, layer.node, 1, raw.head)
+                yield from self._maybe_archive(entry, layer.node, 1, head)
         for reason in getattr(layer.backend, "problems", ()):
             self._report(chain, reason)
 
@@ -363,23 +359,6 @@ class Source:
         while len(self._archives) > ARCHIVE_CACHE:
             _, evicted = self._archives.popitem(last=False)
             evicted.close()
-
-    def _entry(self, chain: tuple[str, ...], raw: RawEntry, address: str) -> FileEntry:
-        return FileEntry(
-            self.ref.exhibit,
-            chain,
-            raw.path,
-            address,
-            raw.type,
-            raw.size,
-            raw.inode,
-            raw.allocated,
-            raw.mtime,
-            raw.atime,
-            raw.ctime,
-            raw.btime,
-            raw.stream,
-        )
 
     def _report(self, chain: tuple[str, ...], reason: str) -> None:
         key = (chain, reason)

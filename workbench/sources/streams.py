@@ -118,6 +118,40 @@ class RangeStream(ReadStream):
         return bytes(data) if data else b""
 
 
+class BytesStream(io.BytesIO):
+    """Evidence bytes already in memory (a small file read whole while it was listed), read-only.
+
+    Built on ``io.BytesIO`` rather than ``ReadStream``: a walk hands out one per small file, and
+    the C stream is opened, read and closed several times faster. Reading it cannot fail, so it
+    needs no ``where``.
+    """
+
+    @property
+    def size(self) -> int:
+        """Length of the stream in bytes."""
+        return len(self.getvalue())
+
+    def writable(self) -> bool:
+        """Never writable: evidence is read-only."""
+        return False
+
+    def write(self, data: Any) -> int:
+        """Refuse: evidence is read-only."""
+        raise io.UnsupportedOperation("evidence streams are read-only")
+
+    def writelines(self, lines: Any) -> None:
+        """Refuse: evidence is read-only."""
+        raise io.UnsupportedOperation("evidence streams are read-only")
+
+    def truncate(self, size: int | None = None) -> int:
+        """Refuse: evidence is read-only."""
+        raise io.UnsupportedOperation("evidence streams are read-only")
+
+    def getbuffer(self) -> memoryview:
+        """Refuse: a writable view of evidence bytes is never handed out."""
+        raise io.UnsupportedOperation("evidence streams are read-only")
+
+
 class ConcatStream(ReadStream):
     """Segments of a split raw image read as one stream."""
 

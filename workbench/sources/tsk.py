@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytsk3
 
 from workbench.sources.fs_identity import identify
-from workbench.sources.model import SourceError, escape_name, iso_time
-from workbench.sources.streams import TskFileStream
+from workbench.sources.model import FileEntry, Listed, SourceError, Stamp, escape_name, iso_time
+from workbench.sources.streams import BytesStream, TskFileStream
 
 FS_TYPE_NAMES = {
     pytsk3.TSK_FS_TYPE_EXT2: "ext2",
@@ -58,27 +58,10 @@ NTFS_INDEX_ROOT = 144
 NTFS_VOLUME_NAME = 0x60
 ORPHAN_DIR_NAME = b"$OrphanFiles"
 FAT_LABEL_SUFFIX = b"(Volume Label Entry)"
-HEAD_BYTES = 512
-HEAD_MIN = 18  # the smallest archive worth sniffing (an empty gzip stream)
+HEAD_BYTES = 4096  # one block: a file this small is read whole while listed, and ``open`` serves it
+# from memory instead of reading it a second time
 RECENT_FILES = 16
 MAX_DEPTH = 512
-
-
-class RawEntry(NamedTuple):
-    """One listed item of a file system, before the exhibit and layer chain are attached."""
-
-    path: str
-    handle: str  # JSON, resolved by the file system's ``open``
-    type: str
-    size: int
-    inode: str | None
-    allocated: bool
-    mtime: str | None
-    atime: str | None
-    ctime: str | None
-    btime: str | None
-    stream: str | None = None
-    head: bytes | None = None  # first bytes of a regular file, read during the walk (archive sniffing)
 
 
 class TskFileSystem:
@@ -94,8 +77,8 @@ class TskFileSystem:
         self.type_name = FS_TYPE_NAMES.get(self.ftype, f"tsk-{self.ftype}")
         self.is_ntfs = self.ftype == pytsk3.TSK_FS_TYPE_NTFS
         self.is_fat = self.type_name.startswith(("fat", "exfat"))  # both list the volume label as a file
-        self._recent: OrderedDict[int, tuple[Any, int]] = OrderedDict()  # regular files just listed, and
-        # their sizes: opened without a lookup
+        self._recent: OrderedDict[int, tuple[Any, int, bytes | None]] = OrderedDict()  # regular files
+        # just listed, with their sizes and first bytes: opened without a lookup
         self._image = image  # keep the image alive as long as the file system
         self._offset = offset
         self.problems: list[str] = []  # directories the walk could not list, with TSK's reason
@@ -143,8 +126,9 @@ class TskFileSystem:
             pass
         return ""
 
-    def walk(self, include_deleted: bool) -> Iterator[RawEntry]:
-        """Every entry below the root, depth first (pre-order, like ``fls -r``), in directory order."""
+    def walk(self, include_deleted: bool, stamp: Stamp) -> Iterator[Listed]:
+        """Every entry below the root, depth first (pre-order, like ``fls -r``), in directory order;
+        each regular file with its first ``HEAD_BYTES``."""
         self.problems = []
         root = int(self.fs.info.root_inum)
         visited = {root}
@@ -152,7 +136,8 @@ class TskFileSystem:
         if top is None:
             return
         entries_of = self._entries
-        # one frame per open directory: its entry iterator, path, allocated state and depth
+        # one frame per open directory: its entry iterator, path, allocated state and depth (``next``,
+        # not a ``for`` loop: iter() on a pytsk3 Directory starts it again from its first entry)
         stack: list[tuple[Iterator[Any], str, bool, int]] = [(iter(top), "", True, 0)]
         while stack:
             directory, parent, parent_alloc, depth = stack[-1]
@@ -164,9 +149,10 @@ class TskFileSystem:
             if entry is None:
                 stack.pop()
                 continue
-            for item, descend in entries_of(entry, parent, include_deleted, parent_alloc):
-                yield item
+            for listed, descend in entries_of(entry, parent, include_deleted, parent_alloc, stamp):
+                yield listed
                 if descend is not None and descend not in visited and depth < MAX_DEPTH:
+                    item = listed[0]
                     visited.add(descend)
                     inner = self._directory(descend, item.path)
                     if inner is not None:
@@ -182,16 +168,14 @@ class TskFileSystem:
                 self.problems.append(f"directory {path} (inode {inode}) not listed: {_tsk_reason(exc)}")
             return None
 
-    def _listing(
-        self, parent: str, inode: int, include_deleted: bool, parent_alloc: bool
-    ) -> Iterator[tuple[RawEntry, int | None]] | None:
+    def _listing(self, parent: str, inode: int, stamp: Stamp) -> Iterator[tuple[Listed, int | None]] | None:
         directory = self._directory(inode)
         if directory is None:
             return None
         entries = self._entries
-        return (step for entry in directory for step in entries(entry, parent, include_deleted, parent_alloc))
+        return (step for entry in directory for step in entries(entry, parent, True, True, stamp))
 
-    def resolve(self, path: str) -> RawEntry | None:
+    def resolve(self, path: str, stamp: Stamp) -> FileEntry | None:
         """The entry at ``path`` (as shown by ``walk``), found by descending its directories only."""
         parts = [p for p in path.split("/") if p]
         if not parts:
@@ -199,12 +183,12 @@ class TskFileSystem:
         inode = int(self.fs.info.root_inum)
         parent = ""
         for index, part in enumerate(parts):
-            listing = self._listing(parent, inode, True, True)
+            listing = self._listing(parent, inode, stamp)
             if listing is None:
                 return None
             wanted = f"{parent}/{part}"
             match = None
-            for item, descend in listing:
+            for (item, _), descend in listing:
                 if item.path == wanted:
                     match = (item, descend)
                     break
@@ -218,8 +202,10 @@ class TskFileSystem:
         return None
 
     def _entries(
-        self, entry: Any, parent: str, include_deleted: bool, parent_alloc: bool
-    ) -> list[tuple[RawEntry, int | None]]:
+        self, entry: Any, parent: str, include_deleted: bool, parent_alloc: bool, stamp: Stamp
+    ) -> list[tuple[Listed, int | None]]:
+        """What one directory entry lists (one item, or more for NTFS streams), each with the inode
+        to descend into when it is a directory."""
         info = entry.info
         name_info = info.name
         raw_name = name_info.name
@@ -227,13 +213,14 @@ class TskFileSystem:
             return []
         meta = info.meta
         name_type = name_info.type
-        if (meta is not None and meta.type in VIRTUAL_META) or name_type in VIRTUAL_NAME:
+        meta_type = meta.type if meta is not None else None
+        if meta_type in VIRTUAL_META or name_type in VIRTUAL_NAME:
             if raw_name == ORPHAN_DIR_NAME and include_deleted and meta is not None:
                 addr = int(meta.addr)
-                orphans = RawEntry(
+                orphans = stamp.entry(
                     f"{parent}/$OrphanFiles", f"[{addr}]", "dir", 0, str(addr), False, None, None, None, None
                 )
-                return [(orphans, addr)]
+                return [((orphans, None), addr)]
             return []
         if self.is_fat and raw_name.endswith(FAT_LABEL_SUFFIX):
             return []  # TSK shows the FAT volume label as a file; it is in the layer details instead
@@ -246,45 +233,44 @@ class TskFileSystem:
         if meta is None:
             kind = NAME_TYPES.get(name_type, "other")
             addr = int(name_info.meta_addr)
-            return [(RawEntry(path, f"[{addr}]", kind, 0, str(addr), False, None, None, None, None), None)]
-        if meta.type == META_UNDEF and not meta.addr:
+            item = stamp.entry(path, f"[{addr}]", kind, 0, str(addr), False, None, None, None, None)
+            return [((item, None), None)]
+        if meta_type == META_UNDEF and not meta.addr:
             # TSK found the name but could not read its metadata (fls shows "d/-"): list it by the
             # name's type and address, and try a directory anyway so a failure is reported, not lost
             kind = NAME_TYPES.get(name_type, "other")
             addr = int(name_info.meta_addr)
-            item = RawEntry(path, f"[{addr}]", kind, 0, str(addr), allocated, None, None, None, None)
-            return [(item, addr if kind == "dir" and allocated else None)]
-        meta_type = meta.type
+            item = stamp.entry(path, f"[{addr}]", kind, 0, str(addr), allocated, None, None, None, None)
+            return [((item, None), addr if kind == "dir" and allocated else None)]
         kind = META_TYPES.get(meta_type, "other")
-        addr = int(meta.addr)
-        size = int(meta.size)
+        addr = meta.addr  # pytsk3 gives ints
+        size = meta.size
         mtime = iso_time(meta.mtime, meta.mtime_nano)
         atime = iso_time(meta.atime, meta.atime_nano)
         ctime = iso_time(meta.ctime, meta.ctime_nano)
         btime = iso_time(meta.crtime, meta.crtime_nano)
         head = None
-        if kind == "file" and size >= HEAD_MIN:
+        if kind == "file" and size:
             try:
                 head = entry.read_random(0, min(size, HEAD_BYTES))
             except OSError:
-                head = b""
+                head = b""  # unreadable now: ``open`` goes to TSK again and reports why
             recent = self._recent
-            recent[addr] = (entry, size)
+            recent[addr] = (entry, size, head)
             if len(recent) > RECENT_FILES:
                 recent.popitem(last=False)
+        descend = addr if kind == "dir" else None
         if not self.is_ntfs:
-            item = RawEntry(
-                path, f"[{addr}]", kind, size, str(addr), allocated, mtime, atime, ctime, btime, None, head
+            item = stamp.entry(
+                path, f"[{addr}]", kind, size, str(addr), allocated, mtime, atime, ctime, btime
             )
-            return [(item, addr if kind == "dir" else None)]
+            return [((item, head), descend)]
         default_attr, streams = _ntfs_attributes(entry, kind)
         inode = f"{addr}-{default_attr[0]}-{default_attr[1]}" if default_attr else str(addr)
-        item = RawEntry(
-            path, f"[{addr}]", kind, size, inode, allocated, mtime, atime, ctime, btime, None, head
-        )
-        result: list[tuple[RawEntry, int | None]] = [(item, addr if kind == "dir" else None)]
+        item = stamp.entry(path, f"[{addr}]", kind, size, inode, allocated, mtime, atime, ctime, btime)
+        result: list[tuple[Listed, int | None]] = [((item, head), descend)]
         for name, attr_type, attr_id, stream_size in streams:
-            stream = RawEntry(
+            stream = stamp.entry(
                 f"{path}:{name}",
                 f"[{addr}, {attr_type}, {attr_id}]",
                 "file",
@@ -297,15 +283,18 @@ class TskFileSystem:
                 btime,
                 name,
             )
-            result.append((stream, None))
+            result.append(((stream, None), None))
         return result
 
-    def open(self, handle: list[Any], where: str) -> TskFileStream:
+    def open(self, handle: list[Any], where: str) -> TskFileStream | BytesStream:
         """Content stream of the entry behind a handle from ``walk``."""
         inode = int(handle[0])
         listed = self._recent.get(inode)
         if listed is not None and len(handle) == 1:  # a regular file just listed: its size is known
-            return TskFileStream(listed[0], listed[1], where)
+            tsk_file, size, head = listed
+            if head is not None and len(head) == size:
+                return BytesStream(head)
+            return TskFileStream(tsk_file, size, where)
         tsk_file = listed[0] if listed is not None else None
         if tsk_file is None:
             try:

@@ -6,7 +6,6 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
 FORMATS = ("raw", "split-raw", "ewf", "qcow2", "vmdk", "vhd", "vhdx", "tar", "zip", "gz", "directory", "file")
@@ -195,13 +194,7 @@ def escape_name(raw: bytes | str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=65536)
-def _iso_seconds(seconds: int) -> str:
-    t = time.gmtime(seconds)
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
-
-
-def iso_time(seconds: int | None, nanoseconds: int = 0) -> str | None:
+def iso_time(seconds: int | None, nanoseconds: int | None = 0) -> str | None:
     """UTC ISO 8601 with Z from epoch seconds and nanoseconds, at full precision; None for 0/None.
 
     A zero fraction is left out ("2024-06-01T14:02:11Z"), else all nine digits are shown
@@ -209,24 +202,34 @@ def iso_time(seconds: int | None, nanoseconds: int = 0) -> str | None:
     """
     if not seconds and not nanoseconds:
         return None
-    key = (seconds, nanoseconds)
-    text = _TIME_CACHE.get(key)
-    if text is None:
-        text = _format_time(int(seconds or 0), int(nanoseconds or 0))
-        if len(_TIME_CACHE) > 65536:
-            _TIME_CACHE.clear()
-        _TIME_CACHE[key] = text
-    return text or None
-
-
-_TIME_CACHE: dict[tuple[int | None, int], str] = {}
-
-
-def _format_time(seconds: int, nanoseconds: int) -> str:
-    try:
-        base = _iso_seconds(seconds)
-    except (OverflowError, OSError, ValueError):
-        return ""
+    # A walk formats four times per file, nearly all different: the date comes from a small cache
+    # of days and the time of day from tables, with no gmtime call and no cache of whole times.
+    day, second_of_day = divmod(seconds or 0, 86400)
+    date = _DATES.get(day)
+    if date is None:
+        date = _date(day)
+        if date is None:
+            return None
+    minute, second = divmod(second_of_day, 60)
     if nanoseconds:
-        return f"{base}.{nanoseconds:09d}Z"
-    return f"{base}Z"
+        return f"{date}{_CLOCK_MINUTES[minute]}{_CLOCK_SECONDS[second]}.{nanoseconds:09d}Z"
+    return f"{date}{_CLOCK_MINUTES[minute]}{_CLOCK_SECONDS[second]}Z"
+
+
+_DATES: dict[int, str] = {}  # days since the epoch -> "2024-06-01T"
+_MAX_DATES = 200_000  # some 550 years of distinct days; a hostile image cannot grow it without bound
+_CLOCK_MINUTES = tuple(f"{hour:02d}:{minute:02d}:" for hour in range(24) for minute in range(60))
+_CLOCK_SECONDS = tuple(f"{second:02d}" for second in range(60))
+
+
+def _date(day: int) -> str | None:
+    """The "YYYY-MM-DDT" of a day since the epoch (remembered), or None when out of range."""
+    try:
+        t = time.gmtime(day * 86400)
+    except (OverflowError, OSError, ValueError):
+        return None
+    text = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
+    if len(_DATES) >= _MAX_DATES:
+        _DATES.clear()
+    _DATES[day] = text
+    return text

@@ -5,8 +5,10 @@
 Prints one line of JSON: files, bytes, seconds, files/s and MB/s for (1) ``Source.walk`` with
 every file read through ``Source.open``, (2) a bare pytsk3 walk that opens and reads every
 allocated regular file, (3) a sequential read of the raw image; and the ratios source/pytsk3 and
-source/raw. The image is read once first so all three see a warm page cache, and each figure is
-the fastest of three runs.
+source/raw. The image is read once first so all three see a warm page cache. The three are run
+in turns, five rounds, and each figure is the fastest of its five: a passing slowdown of the
+machine then falls on all three alike instead of on whichever happened to run in a block of its
+own (a block-wise run once gave the baseline 0.34 s against its usual 0.21-0.26 s).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from corpus import build
 from workbench.sources import EvidenceRef, Source, detect
 
 CHUNK = 1 << 20
-REPEATS = 3
+ROUNDS = 5
 
 
 def _figures(files: int, size: int, seconds: float) -> dict[str, Any]:
@@ -95,11 +97,6 @@ def bench_raw(image: str) -> dict[str, Any]:
     return _figures(1, total, time.perf_counter() - start)
 
 
-def _best(measure: Any, image: str, runs: int = REPEATS) -> dict[str, Any]:
-    """The fastest of ``runs`` measurements (the others only add scheduler and cache noise)."""
-    return min((measure(image) for _ in range(runs)), key=lambda figures: figures["seconds"])
-
-
 def main() -> None:
     """Build the corpus if needed, run the three measurements, print one JSON line."""
     corpus_dir = sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).resolve().parent / "out" / "corpus")
@@ -108,9 +105,8 @@ def main() -> None:
     bench_raw(image)  # warm the page cache
     with Source(EvidenceRef("BENCH", detect(image))) as warm:
         warm.layers()  # dfvfs imports its modules on first use (~0.1 s once), as pytsk3 was imported above
-    raw = _best(bench_raw, image)
-    baseline = _best(bench_pytsk3, image)
-    source = _best(bench_source, image)
+    rounds = [(bench_raw(image), bench_pytsk3(image), bench_source(image)) for _ in range(ROUNDS)]
+    raw, baseline, source = (min(column, key=lambda figures: figures["seconds"]) for column in zip(*rounds))
     result = {
         "image": image,
         "source": source,

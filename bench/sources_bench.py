@@ -106,7 +106,9 @@ def main() -> None:
     with Source(EvidenceRef("BENCH", detect(image))) as warm:
         warm.layers()  # dfvfs imports its modules on first use (~0.1 s once), as pytsk3 was imported above
     rounds = [(bench_raw(image), bench_pytsk3(image), bench_source(image)) for _ in range(ROUNDS)]
-    raw, baseline, source = (min(column, key=lambda figures: figures["seconds"]) for column in zip(*rounds))
+    raw, baseline, source = (
+        min(column, key=lambda figures: figures["seconds"]) for column in zip(*rounds, strict=True)
+    )
     result = {
         "image": image,
         "source": source,

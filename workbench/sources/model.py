@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -145,8 +146,8 @@ class FileSystemBackend(Protocol):
         """Every entry, depth first."""
         ...
 
-    def open(self, handle: Any, where: str) -> BinaryIO:
-        """A read-only stream of the entry behind a (parsed) handle from ``walk``."""
+    def open(self, handle: Any, where: str) -> BinaryIO | io.IOBase:
+        """A read-only binary stream of the entry behind a (parsed) handle from ``walk``."""
         ...
 
 

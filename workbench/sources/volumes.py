@@ -22,7 +22,15 @@ from dfvfs.volume import apfs_volume_system, gpt_volume_system, lvm_volume_syste
 
 from workbench.sources.apfs_integrity import stream_reader, verify_container
 from workbench.sources.dfvfs_fs import TSK_READABLE, DfvfsFileSystem
-from workbench.sources.model import ContainerInfo, LayerNode, LayerProblem, SourceError, escape_name, one_line
+from workbench.sources.model import (
+    ContainerInfo,
+    FileSystemBackend,
+    LayerNode,
+    LayerProblem,
+    SourceError,
+    escape_name,
+    one_line,
+)
 from workbench.sources.streams import HandleStream, StreamImage
 from workbench.sources.tsk import TskFileSystem
 
@@ -88,7 +96,7 @@ class FsLayer:
 
     chain: tuple[str, ...]
     node: LayerNode
-    backend: Any  # TskFileSystem | DfvfsFileSystem | logical or archive back-ends
+    backend: FileSystemBackend
 
 
 class VolumeScan:

@@ -222,19 +222,25 @@ class Source:
 
     def _walk_layer(self, layer: FsLayer, include_deleted: bool) -> Iterator[FileEntry]:
         chain = layer.chain
-        node = layer.node
-        sniff = arc.sniff
-        try:
-            for entry, head in layer.backend.walk(include_deleted, self._stamp(layer)):
-                yield entry
-                if entry.type == "file" and entry.size >= MIN_ARCHIVE_SIZE:
-                    if head is not None and sniff(head, entry.path) is None:
-                        continue  # the usual case, decided without a generator per file
-                    yield from self._maybe_archive(entry, node, 1, head)
-        except SourceError as exc:
-            self._report(chain, exc.reason)
-        except Exception as exc:  # a damaged file system may fail anywhere in TSK or dfvfs
-            self._report(chain, f"walk stopped: {type(exc).__name__}: {one_line(str(exc))}")
+        iterator = layer.backend.walk(include_deleted, self._stamp(layer))
+        while True:
+            # only the back-end's own failures end this layer's walk; an archive's are reported on
+            # the archive's layer by ``_archive_members``
+            try:
+                entry, head = next(iterator)
+            except StopIteration:
+                break
+            except SourceError as exc:
+                self._report(chain, exc.reason)
+                break
+            except Exception as exc:  # a damaged file system may fail anywhere in TSK or dfvfs
+                self._report(chain, f"walk stopped: {type(exc).__name__}: {one_line(str(exc))}")
+                break
+            yield entry
+            if entry.type == "file" and entry.size >= MIN_ARCHIVE_SIZE:
+                if head is not None and arc.sniff(head, entry.path) is None:
+                    continue  # the usual case, decided without a generator per file
+                yield from self._maybe_archive(entry, layer.node, 1, head)
         for reason in getattr(layer.backend, "problems", ()):
             self._report(chain, reason)
 

@@ -77,7 +77,7 @@ class TskFileSystem:
         self.type_name = FS_TYPE_NAMES.get(self.ftype, f"tsk-{self.ftype}")
         self.is_ntfs = self.ftype == pytsk3.TSK_FS_TYPE_NTFS
         self.is_fat = self.type_name.startswith(("fat", "exfat"))  # both list the volume label as a file
-        self._recent: OrderedDict[int, tuple[Any, int, bytes | None]] = OrderedDict()  # regular files
+        self._recent: OrderedDict[int, tuple[Any, int, bytes]] = OrderedDict()  # regular files
         # just listed, with their sizes and first bytes: opened without a lookup
         self._image = image  # keep the image alive as long as the file system
         self._offset = offset
@@ -292,7 +292,7 @@ class TskFileSystem:
         listed = self._recent.get(inode)
         if listed is not None and len(handle) == 1:  # a regular file just listed: its size is known
             tsk_file, size, head = listed
-            if head is not None and len(head) == size:
+            if len(head) == size:
                 return BytesStream(head)
             return TskFileStream(tsk_file, size, where)
         tsk_file = listed[0] if listed is not None else None

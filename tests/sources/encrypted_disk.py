@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import write_tree
 from workbench.samples.images import make_disk, make_ext4
+from workbench.sources import Source
 
 PARTITION = "gpt p2 @ 9437184"  # where make_disk puts the encrypted volume
 
@@ -65,3 +66,16 @@ def ciphertext_without_marker(built: EncryptedDisk, marker: bytes) -> bytes:
     data = built.volume.read_bytes()
     assert marker not in data
     return data
+
+
+def assert_p2_unlocked(source: Source, label: str, scheme: str, file_system: tuple[str, str]) -> None:
+    """p2 of the disk holds exactly one encrypted layer, unlocked, and in it one file system:
+    ``file_system`` is its (kind, label)."""
+    [_p1, p2] = source.layers().children[0].children
+    [layer] = p2.children
+    assert (layer.kind, layer.label, layer.details) == (
+        "encrypted",
+        label,
+        {"scheme": scheme, "unlocked": True},
+    )
+    assert [(n.kind, n.details["label"]) for n in layer.children] == [file_system]

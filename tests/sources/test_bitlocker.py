@@ -15,6 +15,7 @@ from tests.conftest import fingerprint
 from tests.sources.encrypted_disk import (
     PARTITION,
     EncryptedDisk,
+    assert_p2_unlocked,
     assert_stays_locked,
     build_encrypted_disk,
     ciphertext_without_marker,
@@ -107,13 +108,7 @@ def test_source_with_credential_agrees_with_fls_on_the_inner_image(
         assert decrypted >= tree_files(built.tree)
         assert source_files(source, ("gpt p1 @ 1048576", "ext4")) >= tree_files(built.tree)
         assert source.problems == []
-        [_p1, p2] = source.layers().children[0].children
-        [encrypted] = [n for n in p2.children if n.kind == "encrypted"]
-        assert (encrypted.label, encrypted.details) == (
-            "bitlocker",
-            {"scheme": "BitLocker", "unlocked": True},
-        )
-        assert [(n.kind, n.details["label"]) for n in encrypted.children] == [("ext4", "secret")]
+        assert_p2_unlocked(source, "bitlocker", "BitLocker", ("ext4", "secret"))
     assert fingerprint([built.disk]) == before
 
 

@@ -15,6 +15,7 @@ from tests.conftest import fingerprint
 from tests.sources.encrypted_disk import (
     PARTITION,
     EncryptedDisk,
+    assert_p2_unlocked,
     assert_stays_locked,
     build_encrypted_disk,
     ciphertext_without_marker,
@@ -123,14 +124,7 @@ def test_source_with_password_agrees_with_fls_on_the_inner_image(built: Encrypte
         assert decrypted == {e for e in by_fls if not e[0].startswith("$")} == tree_files(built.tree)
         assert source_files(source, ("gpt p1 @ 1048576", "ext4")) >= tree_files(built.tree)
         assert source.problems == []
-        [_p1, p2] = source.layers().children[0].children
-        [logical] = p2.children
-        assert (logical.kind, logical.label, logical.details) == (
-            "encrypted",
-            "filevault",
-            {"scheme": "FileVault/Core Storage", "unlocked": True},
-        )
-        assert [(n.kind, n.details["label"]) for n in logical.children] == [("hfs+", "Macintosh HD")]
+        assert_p2_unlocked(source, "filevault", "FileVault/Core Storage", ("hfs+", "Macintosh HD"))
     assert fingerprint([built.disk]) == before
 
 
